@@ -1,0 +1,1 @@
+"""Who: consortia, organizations, users, roles, API tokens, sign-in and governance."""

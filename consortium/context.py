@@ -1,0 +1,154 @@
+"""Who is acting, in which consortium: resolved once per request.
+
+Web pages of a consortium live under `/c/<consortium_slug>/`; the API acts in the consortium named
+by the `X-Consortium` header (or `?consortium=`), else in the token user's own. Either way the
+tenant is handed to `marketplace.tenancy`, which scopes every tenant query from then on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from flask import abort, current_app, g, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from consortium.models import ApiToken, Consortium, Organization, Supplier, User
+from marketplace.db import utcnow
+from marketplace.errors import json_error
+from marketplace.extensions import db
+from marketplace.tenancy import set_current_consortium
+
+SLUG_ARG = "consortium_slug"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def consortium_ids_of(user) -> list[int]:
+    """The consortia a user works in: their organization's, or every consortium a vendor supplies."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    org = user.organization
+    if org.kind != "vendor":
+        return [org.consortium_id]
+    stmt = (
+        select(Supplier.consortium_id)
+        .where(Supplier.organization_id == org.id)
+        .order_by(Supplier.consortium_id)
+        .execution_options(all_tenants=True)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def current_consortium() -> Consortium | None:
+    return g.get("consortium")
+
+
+def belongs(user, consortium: Consortium | None = None) -> bool:
+    """True when `user` is signed in and works in `consortium` (default: the current one)."""
+    consortium = consortium or current_consortium()
+    if consortium is None or not getattr(user, "is_authenticated", False):
+        return False
+    cache = g.setdefault("_belongs", {})
+    key = (user.id, consortium.id)
+    if key not in cache:
+        cache[key] = consortium.id in consortium_ids_of(user)
+    return cache[key]
+
+
+def acting_role(user=None) -> str | None:
+    """The user's role in the current consortium, or None (anonymous, or a stranger to it)."""
+    user = user if user is not None else current_user
+    return user.role if belongs(user) else None
+
+
+def use_consortium(consortium: Consortium) -> None:
+    g.consortium = consortium
+    set_current_consortium(consortium.id)
+
+
+def pull_consortium_slug(endpoint, values) -> None:
+    """URL value preprocessor: `/c/<slug>/...` selects the consortium, unknown slugs answer 404."""
+    if not values or SLUG_ARG not in values:
+        return
+    slug = values.pop(SLUG_ARG)
+    consortium = db.session.scalar(select(Consortium).where(Consortium.slug == slug))
+    if consortium is None:
+        abort(404)
+    use_consortium(consortium)
+
+
+def add_consortium_slug(endpoint, values) -> None:
+    """URL defaults: links inside a consortium's pages keep its slug without repeating it."""
+    if SLUG_ARG in values or "consortium" not in g:
+        return
+    if current_app.url_map.is_endpoint_expecting(endpoint, SLUG_ARG):
+        values[SLUG_ARG] = g.consortium.slug
+
+
+def authenticate_token(raw: str) -> User | None:
+    """The active user owning an unrevoked API token, or None. Records when it was last used."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if token is None or token.is_revoked or not token.user.is_active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now
+        db.session.commit()
+    return token.user
+
+
+def authenticate_api_request():
+    """Before every `/api/` request: bearer token → user, then the consortium to act in."""
+    if not request.path.startswith("/api/"):
+        return None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            return json_error(401, "unauthorized", "Use 'Authorization: Bearer <token>'.")
+        user = authenticate_token(raw.strip())
+        if user is None:
+            return json_error(401, "unauthorized", "The API token is invalid or revoked.")
+        g._login_user = user  # Flask-Login's per-request user: the token, never the session cookie
+        g.token_auth = True
+    slug = request.headers.get("X-Consortium") or request.args.get("consortium")
+    if slug:
+        consortium = db.session.scalar(select(Consortium).where(Consortium.slug == slug))
+        if consortium is None:
+            return json_error(404, "not_found", f"No consortium '{slug[:40]}'.")
+        use_consortium(consortium)
+    elif current_user.is_authenticated:
+        ids = consortium_ids_of(current_user)
+        if ids:
+            use_consortium(db.session.get(Consortium, ids[0]))
+    return None
+
+
+def organizations_in(consortium: Consortium, kind: str | None = None) -> list[Organization]:
+    """Members and the office of a consortium plus the vendors that supply it, by name."""
+    vendor_ids = select(Supplier.organization_id).where(Supplier.consortium_id == consortium.id)
+    stmt = select(Organization).where(
+        (Organization.consortium_id == consortium.id) | Organization.id.in_(vendor_ids)
+    )
+    if kind:
+        stmt = stmt.where(Organization.kind == kind)
+    return list(db.session.scalars(stmt.order_by(Organization.kind, Organization.name)))
+
+
+ROLE_LABELS = {"buyer": "Buyer", "approver": "Approver (champion)", "vendor": "Vendor", "admin": "Consortium admin"}
+
+
+def template_context() -> dict:
+    """Who is acting where, for every template."""
+    consortium = current_consortium()
+    role = acting_role() if consortium is not None else None
+    return {
+        "consortium": consortium,
+        "role": role,
+        "role_label": ROLE_LABELS.get(role or "", ""),
+        "is_stranger": consortium is not None and current_user.is_authenticated and role is None,
+    }

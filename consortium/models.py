@@ -1,0 +1,136 @@
+"""Consortia, organizations (member cities, vendors, the consortium office), users and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.db import Base, ExactDecimal, Money, TenantMixin, TimestampMixin, UTCDateTime
+
+ORG_KINDS = ("member", "vendor", "office")
+ENTITY_TYPES = ("city", "town", "county", "district")
+ROLES = ("buyer", "approver", "vendor", "admin")
+# Which roles a person of each kind of organization may hold.
+ROLES_BY_KIND = {"member": ("buyer", "approver"), "vendor": ("vendor",), "office": ("admin",)}
+
+
+class Consortium(TimestampMixin, Base):
+    __tablename__ = "consortium"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    admin_fee_pct: Mapped[Decimal] = mapped_column(ExactDecimal(), default=Decimal("0"))
+
+    organizations: Mapped[list[Organization]] = relationship(back_populates="consortium")
+
+    def __repr__(self) -> str:
+        return f"<Consortium {self.slug}>"
+
+
+class Organization(TimestampMixin, Base):
+    """A member city, a vendor company or the consortium office.
+
+    Members and the office belong to one consortium (`consortium_id`). A vendor company belongs to
+    none: it is an approved supplier in one or more consortia through `Supplier`.
+    """
+
+    __tablename__ = "organization"
+    __table_args__ = (
+        CheckConstraint("kind IN ('member', 'vendor', 'office')", name="kind"),
+        CheckConstraint(
+            "(kind = 'vendor' AND consortium_id IS NULL) OR (kind <> 'vendor' AND consortium_id IS NOT NULL)",
+            name="consortium_by_kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+    consortium_id: Mapped[int | None] = mapped_column(ForeignKey("consortium.id"), index=True)
+    entity_type: Mapped[str | None] = mapped_column(String(20))
+    population: Mapped[int | None] = mapped_column()
+    approval_limit: Mapped[Decimal | None] = mapped_column(Money())
+
+    consortium: Mapped[Consortium | None] = relationship(back_populates="organizations")
+    users: Mapped[list[User]] = relationship(back_populates="organization", order_by="User.email")
+
+    @property
+    def is_member(self) -> bool:
+        return self.kind == "member"
+
+    @property
+    def is_vendor(self) -> bool:
+        return self.kind == "vendor"
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.kind} {self.name}>"
+
+
+class Supplier(TenantMixin, TimestampMixin, Base):
+    """A vendor company approved to sell in one consortium."""
+
+    __tablename__ = "supplier"
+    __table_args__ = (UniqueConstraint("consortium_id", "organization_id", name="consortium_vendor"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+
+    organization: Mapped[Organization] = relationship()
+
+
+class User(UserMixin, TimestampMixin, Base):
+    __tablename__ = "user"
+    __table_args__ = (CheckConstraint("role IN ('buyer', 'approver', 'vendor', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organization: Mapped[Organization] = relationship(back_populates="users", lazy="joined")
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", order_by="ApiToken.id.desc()")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_vendor(self) -> bool:
+        return self.role == "vendor"
+
+    @property
+    def is_member_staff(self) -> bool:
+        return self.role in ("buyer", "approver")
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class ApiToken(TimestampMixin, Base):
+    """A personal API token. Only its SHA-256 hash is stored; the token is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -1,0 +1,30 @@
+"""Who may do what with people and organizations. Each function answers for the current consortium."""
+
+from __future__ import annotations
+
+from consortium.context import belongs
+from consortium.models import User
+
+
+def is_admin_here(user) -> bool:
+    """A consortium admin of the current consortium."""
+    return belongs(user) and user.role == "admin"
+
+
+def can_view_directory(user) -> bool:
+    """Members, vendors and admins of the consortium see who else is in it."""
+    return belongs(user)
+
+
+def can_manage_users(user) -> bool:
+    return is_admin_here(user)
+
+
+def can_read_audit_log(user) -> bool:
+    return is_admin_here(user)
+
+
+def can_manage_user(user, target: User, shared_vendor: bool) -> bool:
+    """An admin manages the people of their own consortium. A vendor company shared with another
+    consortium is not theirs alone to deactivate, so its people are read-only here."""
+    return is_admin_here(user) and target.id != user.id and not shared_vendor

@@ -1,0 +1,233 @@
+"""Business operations on people and organizations. They take the acting user explicitly, flush,
+raise domain errors, write audit events, and never commit (the request or CLI command does)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from decimal import Decimal
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from consortium.context import consortium_ids_of, hash_token
+from consortium.models import ROLES_BY_KIND, ApiToken, Consortium, Organization, Supplier, User
+from marketplace import audit
+from marketplace.db import utcnow
+from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
+from marketplace.extensions import db
+
+MIN_PASSWORD_LENGTH = 12
+# A fixed hash to compare against when the e-mail is unknown, so a failed sign-in takes the same
+# time whether or not the account exists (no user enumeration by timing).
+_DUMMY_HASH = generate_password_hash("not-a-real-password-xxxxxxxx")
+
+
+def normalize_email(raw: str) -> str:
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValidationFailed("Enter a valid e-mail address.", {"email": str(exc)}) from exc
+
+
+def _home_consortium_id(org: Organization, consortium: Consortium | None) -> int:
+    if org.consortium_id is not None:
+        return org.consortium_id
+    if consortium is None:
+        raise ValueError("a vendor's audit events need the consortium acted in")
+    return consortium.id
+
+
+def create_consortium(*, name: str, slug: str, legal_basis: str = "", admin_fee_pct=Decimal("0")):
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", slug):
+        raise ValidationFailed("Invalid slug.", {"slug": "Use lower-case letters, digits and dashes."})
+    if db.session.scalar(select(Consortium).where(Consortium.slug == slug)):
+        raise Conflict(f"A consortium '{slug}' already exists.", {"slug": "Already taken."})
+    consortium = Consortium(name=name, slug=slug, legal_basis=legal_basis, admin_fee_pct=admin_fee_pct)
+    db.session.add(consortium)
+    db.session.flush()
+    return consortium
+
+
+def create_organization(
+    *,
+    kind: str,
+    name: str,
+    consortium: Consortium | None = None,
+    entity_type: str | None = None,
+    population: int | None = None,
+    approval_limit: Decimal | None = None,
+    actor=None,
+) -> Organization:
+    """Create a member, office or vendor organization; a vendor becomes a supplier of `consortium`."""
+    if kind not in ROLES_BY_KIND:
+        raise ValidationFailed("Unknown kind of organization.", {"kind": "Choose member, vendor or office."})
+    if not name.strip():
+        raise ValidationFailed("A name is required.", {"name": "Required."})
+    if kind == "member" and (approval_limit is None or approval_limit < 0):
+        raise ValidationFailed("A member needs an approval limit.", {"approval_limit": "Zero or more."})
+    org = Organization(
+        kind=kind,
+        name=name.strip(),
+        consortium_id=None if kind == "vendor" else consortium.id,
+        entity_type=entity_type,
+        population=population,
+        approval_limit=approval_limit if kind == "member" else None,
+    )
+    db.session.add(org)
+    db.session.flush()
+    if consortium is not None:
+        if kind == "vendor":
+            add_supplier(consortium, org, actor=actor)
+        audit.record(consortium_id=consortium.id, actor=actor, action="organization.created", obj=org,
+                     after={"kind": kind, "name": org.name})
+    return org
+
+
+def add_supplier(consortium: Consortium, vendor: Organization, *, actor=None) -> Supplier:
+    """Approve a vendor company as a supplier of `consortium` (idempotent)."""
+    if vendor.kind != "vendor":
+        raise ValidationFailed("Only vendors can be suppliers.", {"organization": "Not a vendor."})
+    existing = db.session.scalar(
+        select(Supplier)
+        .where(Supplier.consortium_id == consortium.id, Supplier.organization_id == vendor.id)
+        .execution_options(all_tenants=True)
+    )
+    if existing:
+        return existing
+    supplier = Supplier(consortium_id=consortium.id, organization_id=vendor.id)
+    db.session.add(supplier)
+    db.session.flush()
+    audit.record(consortium_id=consortium.id, actor=actor, action="supplier.added", obj=supplier,
+                 after={"organization_id": vendor.id, "name": vendor.name})
+    return supplier
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            "The password is too short.",
+            {"password": f"Use at least {MIN_PASSWORD_LENGTH} characters."},
+        )
+    if len(password) > 200:
+        raise ValidationFailed("The password is too long.", {"password": "Use at most 200 characters."})
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    organization: Organization,
+    role: str,
+    actor=None,
+    consortium: Consortium | None = None,
+) -> User:
+    """Create a person in an organization with a role that fits the organization's kind."""
+    email = normalize_email(email)
+    fields = {}
+    if not name.strip() or len(name) > 200:
+        fields["name"] = "Enter a name of at most 200 characters."
+    if role not in ROLES_BY_KIND[organization.kind]:
+        allowed = " or ".join(ROLES_BY_KIND[organization.kind])
+        fields["role"] = f"People of a {organization.kind} organization can be {allowed}."
+    if fields:
+        raise ValidationFailed("The user could not be created.", fields)
+    check_password_strength(password)
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise Conflict("A user with that e-mail address already exists.", {"email": "Already registered."})
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"]),
+        organization=organization,
+        role=role,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        consortium_id=_home_consortium_id(organization, consortium),
+        actor=actor,
+        action="user.created",
+        obj=user,
+        after={"email": email, "role": role, "organization": organization.name},
+    )
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None — the same answer (and about the same
+    time) for an unknown address, a wrong password and a deactivated account."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def set_active(user: User, active: bool, *, actor: User, consortium: Consortium, reason: str = "") -> User:
+    """Deactivate (or reactivate) a user: a deactivated user cannot sign in or use API tokens."""
+    if user.id == actor.id:
+        raise PermissionDenied("You cannot deactivate your own account.")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    db.session.flush()
+    audit.record(
+        consortium_id=consortium.id,
+        actor=actor,
+        action="user.reactivated" if active else "user.deactivated",
+        obj=user,
+        before={"is_active": not active},
+        after={"is_active": active},
+        reason=reason or None,
+    )
+    return user
+
+
+def issue_token(user: User, name: str, *, consortium_id: int | None = None) -> tuple[ApiToken, str]:
+    """Create an API token for `user`; returns the record and the raw token (shown only once)."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("Name the token.", {"name": "Enter a name of 1 to 100 characters."})
+    raw = "am_" + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, token_hash=hash_token(raw), prefix=raw[:10])
+    db.session.add(token)
+    db.session.flush()
+    audit.record(
+        consortium_id=consortium_id or _first_consortium_id(user),
+        actor=user,
+        action="token.created",
+        obj=token,
+        after={"name": name, "prefix": token.prefix},
+    )
+    return token, raw
+
+
+def revoke_token(token: ApiToken, *, actor: User) -> ApiToken:
+    if token.user_id != actor.id:
+        raise PermissionDenied("You can only revoke your own tokens.")
+    if token.is_revoked:
+        raise Conflict("This token is already revoked.")
+    token.revoked_at = utcnow()
+    db.session.flush()
+    audit.record(
+        consortium_id=_first_consortium_id(actor),
+        actor=actor,
+        action="token.revoked",
+        obj=token,
+        after={"name": token.name, "prefix": token.prefix},
+    )
+    return token
+
+
+def _first_consortium_id(user: User) -> int:
+    ids = consortium_ids_of(user)
+    if not ids:
+        raise Conflict("This account does not work in any consortium yet.")
+    return ids[0]

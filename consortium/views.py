@@ -1,0 +1,298 @@
+"""Sign-in, account and API tokens, the consortium home page, the directory, user admin, audit log."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from consortium import permissions, services
+from consortium.context import acting_role, belongs, consortium_ids_of, current_consortium, organizations_in
+from consortium.forms import EmptyForm, InviteUserForm, LoginForm, ReasonForm, TokenForm
+from consortium.models import ApiToken, Consortium, Organization, Supplier, User
+from marketplace.audit import AuditEvent
+from marketplace.errors import DomainError
+from marketplace.extensions import db, limiter
+
+auth = Blueprint("auth", __name__, template_folder="templates")
+home = Blueprint("home", __name__, url_prefix="/c/<consortium_slug>", template_folder="templates")
+
+LOGIN_LIMIT_PER_ADDRESS = "10 per 15 minutes"
+LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+
+
+def _login_failed(response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _submitted_email() -> str:
+    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no `//` or backslash tricks (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def home_url_for(user) -> str:
+    ids = consortium_ids_of(user)
+    if not ids:
+        return url_for("auth.account")
+    consortium = db.session.get(Consortium, ids[0])
+    return url_for("home.dashboard", consortium_slug=consortium.slug)
+
+
+@auth.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_url_for(current_user))
+    consortia = db.session.scalars(select(Consortium).order_by(Consortium.name)).all()
+    return render_template("consortium/landing.html", consortia=consortia)
+
+
+@auth.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(LOGIN_LIMIT_PER_ACCOUNT, methods=["POST"], deduct_when=_login_failed, key_func=_submitted_email)
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or home_url_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            db.session.commit()
+            flash(f"Signed in as {user.name}.", "success")
+            return redirect(safe_next(request.args.get("next")) or home_url_for(user))
+        g.login_failed = True
+        form.form_errors.append("That e-mail address and password do not match an active account.")
+    return render_template("consortium/login.html", form=form)
+
+
+@auth.route("/logout", methods=["POST"])
+def logout():
+    EmptyForm().validate_on_submit()  # CSRF is checked globally; the form only carries the token
+    logout_user()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.index"))
+
+
+@auth.route("/account")
+@login_required
+def account():
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    return render_template("consortium/account.html", tokens=tokens, form=TokenForm(), revoke_form=EmptyForm())
+
+
+@auth.route("/account/tokens", methods=["POST"])
+@login_required
+def create_token():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _, new_token = services.issue_token(current_user, form.name.data)
+            db.session.commit()
+            form = TokenForm(formdata=None)
+        except DomainError as err:
+            db.session.rollback()
+            form.name.errors.append(err.fields.get("name", err.message))
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
+    ).all()
+    status = 200 if new_token or not form.errors else 400
+    return render_template(
+        "consortium/account.html", tokens=tokens, form=form, revoke_form=EmptyForm(), new_token=new_token
+    ), status
+
+
+@auth.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == current_user.id)
+    )
+    if token is None:
+        abort(404)
+    services.revoke_token(token, actor=current_user)
+    db.session.commit()
+    flash(f"Token “{token.name}” revoked. It no longer works.", "success")
+    return redirect(url_for("auth.account"))
+
+
+# --- pages of one consortium -------------------------------------------------------------------
+
+
+@home.route("/")
+def dashboard():
+    consortium = current_consortium()
+    role = acting_role()
+    members = organizations_in(consortium, "member")
+    vendors = organizations_in(consortium, "vendor")
+    org = current_user.organization if role else None
+    return render_template(
+        "consortium/dashboard.html", consortium=consortium, role=role, org=org, members=members, vendors=vendors
+    )
+
+
+def _require(allowed: bool) -> None:
+    """404 to strangers of this consortium (no enumeration), 403 to its own people without the right."""
+    if not current_user.is_authenticated:
+        abort(401)
+    if not belongs(current_user):
+        abort(404)
+    if not allowed:
+        abort(403)
+
+
+def _directory(kind: str):
+    _require(permissions.can_view_directory(current_user))
+    orgs = organizations_in(current_consortium(), kind)
+    counts = dict(
+        db.session.execute(
+            select(User.organization_id, func.count(User.id))
+            .where(User.organization_id.in_([o.id for o in orgs]), User.is_active.is_(True))
+            .group_by(User.organization_id)
+        ).all()
+    )
+    return render_template("consortium/organizations.html", kind=kind, orgs=orgs, people=counts)
+
+
+@home.route("/members")
+def members():
+    return _directory("member")
+
+
+@home.route("/vendors")
+def vendors():
+    return _directory("vendor")
+
+
+def _shared_vendor_ids(consortium: Consortium) -> set[int]:
+    """Vendor companies that also supply another consortium."""
+    stmt = (
+        select(Supplier.organization_id)
+        .group_by(Supplier.organization_id)
+        .having(func.count(Supplier.consortium_id) > 1)
+        .execution_options(all_tenants=True)
+    )
+    return set(db.session.scalars(stmt))
+
+
+def _people(consortium: Consortium) -> list[User]:
+    org_ids = [o.id for o in organizations_in(consortium)]
+    stmt = select(User).where(User.organization_id.in_(org_ids)).order_by(User.organization_id, User.email)
+    return list(db.session.scalars(stmt))
+
+
+@home.route("/users")
+def users():
+    _require(permissions.can_manage_users(current_user))
+    consortium = current_consortium()
+    return render_template(
+        "consortium/users.html",
+        people=_people(consortium),
+        shared=_shared_vendor_ids(consortium),
+        action_form=EmptyForm(),
+    )
+
+
+def _invite_form(consortium: Consortium) -> InviteUserForm:
+    form = InviteUserForm()
+    kinds = {"member": "Member", "vendor": "Vendor", "office": "Office"}
+    shared = _shared_vendor_ids(consortium)
+    form.organization_id.choices = [
+        (o.id, f"{o.name} ({kinds[o.kind]})") for o in organizations_in(consortium) if o.id not in shared
+    ]
+    return form
+
+
+@home.route("/users/new", methods=["GET", "POST"])
+def invite_user():
+    _require(permissions.can_manage_users(current_user))
+    consortium = current_consortium()
+    form = _invite_form(consortium)
+    if form.validate_on_submit():
+        org = db.session.get(Organization, form.organization_id.data)
+        try:
+            user = services.create_user(
+                email=form.email.data, name=form.name.data, password=form.password.data,
+                organization=org, role=form.role.data, actor=current_user, consortium=consortium,
+            )
+            db.session.commit()
+            flash(f"{user.name} ({user.email}) can now sign in as {user.role}.", "success")
+            return redirect(url_for("home.users"))
+        except DomainError as err:
+            db.session.rollback()
+            for name, message in err.fields.items():
+                getattr(form, name, form.name).errors.append(message)
+            if not err.fields:
+                form.form_errors.append(err.message)
+    status = 400 if request.method == "POST" else 200
+    return render_template("consortium/invite_user.html", form=form), status
+
+
+def _managed_user_or_404(user_id: int) -> User:
+    consortium = current_consortium()
+    target = db.session.get(User, user_id)
+    if target is None or target.organization not in organizations_in(consortium):
+        abort(404)
+    if not permissions.can_manage_user(current_user, target, target.organization_id in _shared_vendor_ids(consortium)):
+        abort(403)
+    return target
+
+
+@home.route("/users/<int:user_id>/deactivate", methods=["POST"])
+def deactivate_user(user_id: int):
+    _require(permissions.can_manage_users(current_user))
+    target = _managed_user_or_404(user_id)
+    form = ReasonForm()
+    services.set_active(target, False, actor=current_user, consortium=current_consortium(),
+                        reason=form.reason.data or "")
+    db.session.commit()
+    flash(f"{target.name} is deactivated: they can no longer sign in or use API tokens.", "success")
+    return redirect(url_for("home.users"))
+
+
+@home.route("/users/<int:user_id>/reactivate", methods=["POST"])
+def reactivate_user(user_id: int):
+    _require(permissions.can_manage_users(current_user))
+    target = _managed_user_or_404(user_id)
+    services.set_active(target, True, actor=current_user, consortium=current_consortium())
+    db.session.commit()
+    flash(f"{target.name} is active again.", "success")
+    return redirect(url_for("home.users"))
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@home.route("/audit")
+def audit_log():
+    _require(permissions.can_read_audit_log(current_user))
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    stmt = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    object_type = request.args.get("object_type") or None
+    if object_type:
+        stmt = stmt.where(AuditEvent.object_type == object_type[:40])
+    events = db.session.scalars(stmt.limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
+    return render_template(
+        "consortium/audit.html",
+        events=events[:AUDIT_PAGE_SIZE],
+        actors=actors,
+        page=page,
+        has_next=len(events) > AUDIT_PAGE_SIZE,
+        object_type=object_type,
+    )

@@ -1,0 +1,288 @@
+"""JSON API kernel: one registry of operations that both routes the request and documents it.
+
+Every `/api/v1` route is declared with `operation(...)`, which registers the Flask rule and its
+OpenAPI description from the same call, validates the JSON body against its JSON Schema (the same
+schema the OpenAPI document shows), and checks authentication. A test fails when a rule under
+`/api/v1` is missing from the document.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
+from jsonschema import Draft202012Validator
+
+from marketplace.errors import ValidationFailed, json_error
+
+API_PREFIX = "/api/v1"
+
+# Reusable schema fragments: money, percentages and measurements travel as strings.
+MONEY = {"type": "string", "pattern": r"^-?\d{1,12}(\.\d{1,2})?$", "example": "1000.00"}
+POSITIVE_MONEY = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "example": "1000.00"}
+DECIMAL = {"type": "string", "pattern": r"^-?\d{1,15}(\.\d{1,10})?$", "example": "99.5"}
+PERCENT = {"type": "string", "pattern": r"^\d{1,3}(\.\d{1,4})?$", "example": "2.5"}
+DATE = {"type": "string", "format": "date", "example": "2026-01-31"}
+DATETIME = {"type": "string", "format": "date-time"}
+ID = {"type": "integer", "minimum": 1}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        }
+    },
+}
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    endpoint: str
+    summary: str
+    tag: str
+    body: dict | None = None
+    response: dict | None = None
+    status: int = 200
+    auth: bool = True
+    query: list[dict] = field(default_factory=list)
+    content_type: str = "application/json"
+    errors: tuple[int, ...] = (400, 401, 403, 404, 409)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def _field_path(error) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    if error.validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        parts.append(missing[0] if missing else "")
+    if error.validator == "additionalProperties":
+        extra = re.findall(r"'([^']+)' was unexpected", error.message)
+        parts.append(extra[0] if extra else "")
+    return ".".join(p for p in parts if p) or "body"
+
+
+def _message(error) -> str:
+    if error.validator == "required":
+        return "This field is required."
+    if error.validator == "additionalProperties":
+        return "This field is not allowed."
+    if error.validator == "pattern":
+        schema_example = error.schema.get("example")
+        hint = f" (for example \"{schema_example}\")" if schema_example else ""
+        return f"Not a valid value{hint}."
+    if error.validator == "type":
+        return f"Must be of type {error.validator_value}."
+    if error.validator == "enum":
+        return "Must be one of: " + ", ".join(map(str, error.validator_value)) + "."
+    if error.validator in ("maxLength", "minLength", "maxItems", "minItems", "minimum", "maximum"):
+        return error.message.replace("'", "") + "."
+    return error.message
+
+
+def validate_body(schema: dict, data: Any) -> dict[str, str]:
+    """Validate `data` against a JSON Schema; return {field path: message} (empty when valid)."""
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    fields: dict[str, str] = {}
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        fields.setdefault(_field_path(error), _message(error))
+    return fields
+
+
+def json_body(schema: dict | None) -> dict:
+    """The request's JSON object, validated; raises ValidationFailed with per-field messages."""
+    data = request.get_json(silent=True)
+    if data is None:
+        if request.content_length or request.data:
+            raise ValidationFailed("The request body is not valid JSON.", {"body": "Not valid JSON."})
+        data = {}
+    if not isinstance(data, dict):
+        raise ValidationFailed("The request body must be a JSON object.", {"body": "Must be an object."})
+    if schema is not None:
+        fields = validate_body(schema, data)
+        if fields:
+            raise ValidationFailed("The request has invalid fields.", fields)
+    return data
+
+
+def operation(
+    bp: Blueprint,
+    rule: str,
+    method: str,
+    *,
+    summary: str,
+    tag: str,
+    body: dict | None = None,
+    response: dict | None = None,
+    status: int = 200,
+    auth: bool = True,
+    query: list[dict] | None = None,
+    content_type: str = "application/json",
+) -> Callable:
+    """Register an API route and its OpenAPI description in one place."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(**kwargs):
+            if auth and not current_user.is_authenticated:
+                return json_error(401, "unauthorized", "A valid API token is required.")
+            if body is not None or method in ("POST", "PATCH", "PUT"):
+                kwargs["data"] = json_body(body)
+            return view(**kwargs)
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapped, methods=[method])
+        OPERATIONS.append(
+            Operation(
+                rule=API_PREFIX + rule,
+                method=method,
+                endpoint=f"{bp.name}.{view.__name__}",
+                summary=summary,
+                tag=tag,
+                body=body,
+                response=response,
+                status=status,
+                auth=auth,
+                query=query or [],
+                content_type=content_type,
+            )
+        )
+        return wrapped
+
+    return decorator
+
+
+def paginate_args(default_per_page: int = 20, max_per_page: int = 100) -> tuple[int, int]:
+    """`page` and `per_page` from the query string, clamped to sane values."""
+    page = request.args.get("page", "1")
+    per_page = request.args.get("per_page", str(default_per_page))
+    if not page.isdigit() or int(page) < 1:
+        raise ValidationFailed("Invalid page.", {"page": "Must be a whole number of at least 1."})
+    if not per_page.isdigit() or not 1 <= int(per_page) <= max_per_page:
+        raise ValidationFailed(
+            "Invalid per_page.", {"per_page": f"Must be a whole number from 1 to {max_per_page}."}
+        )
+    return int(page), int(per_page)
+
+
+def created(payload: dict, status: int = 201):
+    response = jsonify(payload)
+    response.status_code = status
+    return response
+
+
+PAGE_PARAMS = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+]
+
+
+def _openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+
+
+def build_openapi() -> dict:
+    """The OpenAPI 3.1 document for every registered operation."""
+    paths: dict[str, dict] = {}
+    for op in OPERATIONS:
+        path = _openapi_path(op.rule)
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+            for name in re.findall(r"{([a-z_]+)}", path)
+        ]
+        parameters += op.query
+        parameters.append(
+            {
+                "name": "X-Consortium",
+                "in": "header",
+                "required": False,
+                "description": "Slug of the consortium to act in (default: the user's own).",
+                "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,40}$"},
+            }
+        )
+        if op.method in ("POST",) and op.endpoint.endswith(("create_order", "submit_order")):
+            parameters.append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                }
+            )
+        success: dict = {"description": "OK"}
+        if op.content_type == "application/json":
+            success["content"] = {"application/json": {"schema": op.response or {"type": "object"}}}
+        else:
+            success["content"] = {op.content_type: {"schema": {"type": "string", "format": "binary"}}}
+        responses: dict = {str(op.status): success}
+        for code in (400, 401, 403, 404, 409):
+            if code == 401 and not op.auth:
+                continue
+            responses[str(code)] = {
+                "description": {400: "Invalid input", 401: "No valid token", 403: "Not allowed",
+                                404: "Not found", 409: "Conflicts with the current state"}[code],
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+        entry: dict = {
+            "operationId": op.endpoint.replace(".", "_"),
+            "summary": op.summary,
+            "tags": [op.tag],
+            "parameters": parameters,
+            "responses": responses,
+        }
+        if not op.auth:
+            entry["security"] = [{}, {"bearer": []}]
+        if op.method in ("POST", "PATCH", "PUT"):
+            entry["requestBody"] = {
+                "required": op.body is not None and bool(op.body.get("required")),
+                "content": {"application/json": {"schema": op.body or {"type": "object"}}},
+            }
+        paths.setdefault(path, {})[op.method.lower()] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Alliance Marketplace API",
+            "version": "1.0.0",
+            "description": "Cooperative purchasing of proven smart-city technology with "
+            "pay-for-performance orders. Money, percentages and measurements are strings.",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": ERROR_SCHEMA},
+        },
+    }
+
+
+kernel_api = Blueprint("kernel_api", __name__, url_prefix="/api/v1")
+
+
+@operation(kernel_api, "/openapi.json", "GET", summary="This OpenAPI document", tag="meta", auth=False)
+def openapi():
+    return jsonify(build_openapi())
+
+
+def registered_api_rules() -> set[tuple[str, str]]:
+    """(path, method) of every Flask rule under the API prefix — for the completeness test."""
+    rules = set()
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule.startswith(API_PREFIX):
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                rules.add((_openapi_path(rule.rule), method))
+    return rules

@@ -1,0 +1,80 @@
+"""The application factory: the one place that imports every domain and wires it in."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from consortium import api as consortium_api
+from consortium import context as tenancy_context
+from consortium import views as consortium_views
+from consortium.cli import users_cli
+from consortium.models import User
+from marketplace import api as api_kernel
+from marketplace.config import load_config
+from marketplace.demo import demo_cli
+from marketplace.errors import register_error_handlers
+from marketplace.extensions import csrf, db, limiter, login_manager, migrate
+from marketplace.security import check_csrf, init_security
+from marketplace.templating import init_templating
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        "marketplace",
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.update(load_config(app.instance_path, config))
+    logging.basicConfig(level=logging.INFO if app.config["ENV_NAME"] != "testing" else logging.WARNING)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+    # Order matters: resolve the API token and tenant before the CSRF check needs to know about them.
+    app.url_value_preprocessor(tenancy_context.pull_consortium_slug)
+    app.url_defaults(tenancy_context.add_consortium_slug)
+    app.before_request(tenancy_context.authenticate_api_request)
+    app.before_request(check_csrf)
+
+    for blueprint in (api_kernel.kernel_api, consortium_views.auth, consortium_views.home, consortium_api.api):
+        app.register_blueprint(blueprint)
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+
+    register_error_handlers(app)
+    init_security(app)
+    init_templating(app)
+    app.context_processor(tenancy_context.template_context)
+
+    @app.teardown_request
+    def _forget_request_state(exc):
+        g.pop("consortium", None)
+
+    @app.after_request
+    def _no_cache_for_people(response):
+        if current_user.is_authenticated and request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    return app

@@ -1,0 +1,84 @@
+"""The audit trail: every state change writes an `AuditEvent` in the same transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.db import Base, TenantMixin, UTCDateTime, utcnow
+from marketplace.extensions import db
+
+
+class AuditEvent(TenantMixin, Base):
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    action: Mapped[str] = mapped_column(String(80))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.action} {self.object_type}#{self.object_id}>"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def record(
+    *,
+    consortium_id: int,
+    actor,
+    action: str,
+    obj=None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current transaction (the caller's commit makes it permanent).
+
+    `obj` must already have an id (flush first); `object_type` defaults to its table name.
+    """
+    if obj is not None:
+        object_type = object_type or obj.__tablename__
+        object_id = obj.id
+    if object_id is None:
+        raise ValueError("audit event needs an object id: flush the object first")
+    event = AuditEvent(
+        consortium_id=consortium_id,
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        reason=reason,
+    )
+    db.session.add(event)
+    return event
+
+
+def snapshot(obj, fields: list[str]) -> dict:
+    """The named attributes of `obj` as a JSON-ready dict (for before/after)."""
+    return json.loads(json.dumps({f: _jsonable(getattr(obj, f)) for f in fields}, default=str))

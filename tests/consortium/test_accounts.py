@@ -1,0 +1,150 @@
+"""Signing in, tokens, deactivation and user administration, as people use them."""
+
+import re
+
+from sqlalchemy import select
+
+from consortium import services
+from consortium.models import ApiToken, User
+from marketplace.audit import AuditEvent
+from marketplace.extensions import db
+from tests.conftest import consortium, fetch, org, user
+
+
+def test_every_demo_account_signs_in_and_sees_its_home(client, login):
+    from marketplace.demo import CONSORTIA
+
+    emails = []
+    for spec in CONSORTIA:
+        emails.append(spec["office"][1])
+        emails += [f"{r}@{key}.example" for _, key, _, _ in spec["members"] for r in ("buyer", "approver")]
+        emails += [f"vendor@{key}.example" for _, key in spec["vendors"]]
+    for email in sorted(set(emails)):
+        login(email)
+        response = client.get("/", follow_redirects=True)
+        assert response.status_code == 200, email
+        page = response.get_data(as_text=True)
+        who = user(email)
+        assert who.organization.name in page and who.name in page
+        assert "Member cities" in page
+
+
+def test_home_shows_role_specific_information(client, login):
+    login("approver@tempe.example")
+    page = client.get("/c/gpsr/").get_data(as_text=True)
+    assert "Approver (champion)" in page and "$100,000.00" in page and "never your own" in page
+    login("vendor@brightstreet.example")
+    assert "listings" in client.get("/c/gpsr/").get_data(as_text=True)
+    # BrightStreet supplies Front Range too, and works there with the same account
+    assert "Front Range Cities Alliance" in client.get("/c/frca/").get_data(as_text=True)
+    assert client.get("/c/frca/members").status_code == 200
+
+
+def test_token_shown_once_works_and_revocation_stops_it(client, login):
+    login("buyer@mesa.example")
+    page = client.post("/account/tokens", data={"name": "ERP"}).get_data(as_text=True)
+    raw = re.search(r'data-testid="new-token">(am_[^<]+)<', page).group(1)
+    assert raw not in client.get("/account").get_data(as_text=True)  # never shown again
+    client.post("/logout")
+    headers = {"Authorization": f"Bearer {raw}"}
+    me = client.get("/api/v1/me", headers=headers)
+    assert me.status_code == 200 and me.get_json()["email"] == "buyer@mesa.example"
+    assert me.get_json()["consortium"]["slug"] == "gpsr"
+    login("buyer@mesa.example")
+    token = fetch(select(ApiToken).where(ApiToken.user_id == user("buyer@mesa.example").id))
+    assert client.post(f"/account/tokens/{token.id}/revoke").status_code == 302
+    client.post("/logout")
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_token_form_rejects_blank_name(client, login):
+    login("buyer@mesa.example")
+    response = client.post("/account/tokens", data={"name": "  "})
+    assert response.status_code == 400 and b"usa-error-message" in response.data
+    assert fetch(select(ApiToken).where(ApiToken.user_id == user("buyer@mesa.example").id)) is None
+
+
+def test_deactivated_user_cannot_sign_in_or_use_tokens(client, login, api_token):
+    headers = api_token("buyer@tempe.example")
+    login("admin@gpsr.example")
+    target = user("buyer@tempe.example")
+    assert client.post(f"/c/gpsr/users/{target.id}/deactivate", data={"reason": "left the city"}).status_code == 302
+    client.post("/logout")
+    response = client.post("/login", data={"email": "buyer@tempe.example", "password": "demo-password"})
+    assert response.status_code == 200 and b"do not match an active account" in response.data
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    event = fetch(select(AuditEvent).where(AuditEvent.action == "user.deactivated"))
+    assert event.reason == "left the city" and event.object_id == target.id
+
+
+def test_admin_cannot_deactivate_themselves_or_shared_vendor_staff(client, login):
+    login("admin@gpsr.example")
+    me = user("admin@gpsr.example")
+    assert client.post(f"/c/gpsr/users/{me.id}/deactivate").status_code == 403
+    shared = user("vendor@brightstreet.example")
+    assert client.post(f"/c/gpsr/users/{shared.id}/deactivate").status_code == 403
+    assert user("vendor@brightstreet.example").is_active
+
+
+def test_admin_of_one_consortium_cannot_touch_another(client, login):
+    login("admin@frca.example")
+    target = user("buyer@mesa.example")
+    assert client.post(f"/c/gpsr/users/{target.id}/deactivate").status_code == 404
+    assert client.post(f"/c/frca/users/{target.id}/deactivate").status_code == 404
+    assert user("buyer@mesa.example").is_active
+
+
+def test_admin_adds_a_user_who_can_sign_in(client, login):
+    login("admin@gpsr.example")
+    tempe = org("Tempe")
+    response = client.post("/c/gpsr/users/new", data={
+        "name": "Pat Lee", "email": "pat.lee@tempe.example", "organization_id": tempe.id,
+        "role": "buyer", "password": "correct-horse-battery",
+    })
+    assert response.status_code == 302
+    client.post("/logout")
+    assert client.post("/login", data={"email": "pat.lee@tempe.example",
+                                       "password": "correct-horse-battery"}).status_code == 302
+
+
+def test_invalid_user_is_refused_with_messages_and_nothing_saved(client, login):
+    login("admin@gpsr.example")
+    before = fetch(select(db.func.count(User.id)))
+    response = client.post("/c/gpsr/users/new", data={
+        "name": "Pat Lee", "email": "buyer@mesa.example", "organization_id": org("Tempe").id,
+        "role": "vendor", "password": "short",
+    })
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Please correct" in page and "usa-error-message" in page
+    assert fetch(select(db.func.count(User.id))) == before
+
+
+def test_role_must_fit_the_organization(ctx):
+    import pytest
+
+    from marketplace.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as err:
+        services.create_user(email="x@mesa.example", name="X", password="long-enough-pass",
+                             organization=org("Mesa"), role="admin", consortium=consortium("gpsr"))
+    assert "role" in err.value.fields
+
+
+def test_user_creation_is_audited_in_the_same_transaction(ctx):
+    created = services.create_user(email="audited@mesa.example", name="A", password="long-enough-pass",
+                                   organization=org("Mesa"), role="buyer")
+    db.session.flush()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_id == created.id,
+                                                       AuditEvent.action == "user.created"))
+    assert event is not None and event.consortium_id == consortium("gpsr").id
+    db.session.rollback()
+    leftover = select(AuditEvent).where(AuditEvent.after["email"].as_string() == "audited@mesa.example")
+    assert db.session.scalar(leftover) is None
+
+
+def test_audit_log_lists_changes_for_admins(client, login):
+    login("admin@gpsr.example")
+    page = client.get("/c/gpsr/audit").get_data(as_text=True)
+    assert "user.created" in page and "buyer@mesa.example" in page
+    assert "admin@frca.example" not in page  # Front Range's events stay there

@@ -1,0 +1,51 @@
+"""The command-line interface of DESIGN section 7."""
+
+from sqlalchemy import func, select
+
+from consortium.models import ApiToken, Organization, Supplier, User
+from marketplace.audit import AuditEvent
+from marketplace.extensions import db
+
+
+def _counts():
+    return {m.__name__: db.session.scalar(select(func.count()).select_from(m))
+            for m in (User, Organization, Supplier, AuditEvent)}
+
+
+def test_demo_load_is_idempotent(app, _transaction):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        before = _counts()
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "admin@gpsr.example" in result.output and "demo-password" in result.output
+    with app.app_context():
+        assert _counts() == before
+
+
+def test_users_token_prints_a_working_token(app, client, _transaction):
+    result = app.test_cli_runner().invoke(args=["users", "token", "buyer@mesa.example"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    assert token.startswith("am_")
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.get_json()["email"] == "buyer@mesa.example"
+
+
+def test_users_token_for_unknown_email_fails_cleanly(app, _transaction):
+    result = app.test_cli_runner().invoke(args=["users", "token", "ghost@nowhere.example"])
+    assert result.exit_code != 0 and "No user with e-mail" in result.output
+
+
+def test_users_create(app, _transaction):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "--email", "new@chandler.example", "--name", "New",
+                                 "--organization", "Chandler", "--role", "buyer",
+                                 "--password", "a-long-password"])
+    assert result.exit_code == 0, result.output
+    bad = runner.invoke(args=["users", "create", "--email", "x@chandler.example", "--name", "X",
+                              "--organization", "Chandler", "--role", "vendor", "--password", "a-long-password"])
+    assert bad.exit_code != 0 and "role" in bad.output
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "x@chandler.example")) is None
+        assert db.session.scalar(select(func.count(ApiToken.id))) == 0
