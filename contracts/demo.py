@@ -1,0 +1,140 @@
+"""Demo contract vehicles and participation (DESIGN section 8), made through the real services.
+
+Idempotent: each vehicle is looked up by its number first, each participation by vehicle and member,
+so loading twice changes nothing. Needs the demo people and catalog loaded first.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from catalog.models import Listing
+from consortium.models import Consortium, Organization, User
+from contracts import vehicles
+from contracts.models import Participation, Vehicle
+from marketplace.extensions import db
+
+# Each vehicle: its terms, the covered listings with the contract price of each scheduled item (by listing
+# title and item name), the state to leave it in, and the participation to request (and execute).
+VEHICLES = [
+    {
+        "slug": "gpsr",
+        "number": "GPSR-2026-001",
+        "title": "Adaptive LED street lighting as a service",
+        "lead": "Mesa",
+        "vendor": "BrightStreet Lighting",
+        "listings": {
+            "Adaptive LED street lighting": {"LED luminaire with node": "405.00",
+                                             "Central management system": "2250.00",
+                                             "Lighting as a service": "8.55"},
+            "Solar-powered pathway lights": {"Solar pathway light": "1125.00"},
+        },
+        "start_date": "2026-01-01", "end_date": "2028-12-31", "renewal_options": {"count": 2, "months": 12},
+        "ceiling": "2000000.00", "admin_fee_pct": "1.5",
+        "notes": "Awarded by the City of Mesa under RFP 2025-114 (adaptive street lighting), evaluated by a panel "
+                 "of Mesa, Tempe and Chandler staff.\n\nThe master agreement, the vendor's proposal and the "
+                 "evaluation report are available from the consortium office.",
+        "state": "active",
+        "participations": [
+            ("approver@tempe.example", "executed",
+             {"member_not_to_exceed": "400000.00",
+              "special_terms": "Tempe's standard certificate of insurance requirements apply. Invoices go to "
+                               "Tempe Public Works, Street Lighting Division."}),
+            ("approver@chandler.example", "requested",
+             {"member_not_to_exceed": "250000.00",
+              "special_terms": "Installation limited to arterial streets in the first year."}),
+        ],
+    },
+    {
+        "slug": "gpsr",
+        "number": "GPSR-2026-002",
+        "title": "Smart parking sensors and guidance",
+        "lead": "Scottsdale",
+        "vendor": "ParkSense",
+        "listings": {
+            "In-ground parking occupancy sensors": {"Sensor service": "4.05", "Installation": "58.50"},
+            "Parking guidance signs": {},
+        },
+        "start_date": "2027-01-01", "end_date": "2029-12-31", "renewal_options": {"count": 1, "months": 24},
+        "ceiling": "750000.00", "admin_fee_pct": "1.5",
+        "notes": "Scottsdale RFP 2026-031 under evaluation; guidance-sign prices to follow the best and final offer.",
+        "state": "draft",
+        "participations": [],
+    },
+    {
+        "slug": "frca",
+        "number": "FRCA-2026-001",
+        "title": "Adaptive LED street lighting",
+        "lead": "Boulder",
+        "vendor": "BrightStreet Lighting",
+        "listings": {
+            "Adaptive LED street lighting": {"LED luminaire with node": "423.00", "Lighting as a service": "8.91"},
+            "Snow-route lighting controls": {"Controls package": "10800.00"},
+        },
+        "start_date": "2026-03-01", "end_date": "2029-02-28", "renewal_options": {"count": 1, "months": 24},
+        "ceiling": "1200000.00", "admin_fee_pct": "1.0",
+        "notes": "Awarded by the City of Boulder under solicitation 2025-LED-07.",
+        "state": "active",
+        "participations": [],
+    },
+]
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _vehicle_data(consortium: Consortium, spec: dict) -> dict:
+    listings = {
+        x.title: x for x in db.session.scalars(
+            select(Listing).where(Listing.consortium_id == consortium.id, Listing.title.in_(spec["listings"]))
+            .execution_options(all_tenants=True)
+        )
+    }
+    lead = db.session.scalar(select(Organization).where(Organization.consortium_id == consortium.id,
+                                                        Organization.name == spec["lead"]))
+    vendor = db.session.scalar(select(Organization).where(Organization.kind == "vendor",
+                                                          Organization.name == spec["vendor"]))
+    schedule = []
+    for title, prices in spec["listings"].items():
+        items = {p.name: p for p in listings[title].active_price_items}
+        schedule += [{"price_item_id": items[name].id, "contract_price": price} for name, price in prices.items()]
+    return {
+        "number": spec["number"], "title": spec["title"], "lead_agency_id": lead.id, "vendor_id": vendor.id,
+        "listing_ids": [listings[title].id for title in spec["listings"]], "price_schedule": schedule,
+        "start_date": spec["start_date"], "end_date": spec["end_date"], "renewal_options": spec["renewal_options"],
+        "ceiling": spec["ceiling"], "admin_fee_pct": spec["admin_fee_pct"], "notes": spec["notes"],
+    }
+
+
+def _participation(vehicle: Vehicle, admin: User, email: str, state: str, data: dict) -> None:
+    approver = _user(email)
+    found = db.session.scalar(
+        select(Participation).where(Participation.vehicle_id == vehicle.id,
+                                    Participation.member_id == approver.organization_id)
+        .execution_options(all_tenants=True)
+    )
+    if found is not None:
+        return
+    participation = vehicles.request_participation(vehicle, data, actor=approver)
+    if state == "executed":
+        vehicles.approve_participation(participation, actor=admin)
+
+
+def load_vehicles() -> None:
+    """The demo vehicles: an active street-lighting vehicle led by Mesa with Tempe participating and
+    Chandler's request pending, a parking vehicle in draft, and an active vehicle in Front Range."""
+    for spec in VEHICLES:
+        consortium = db.session.scalar(select(Consortium).where(Consortium.slug == spec["slug"]))
+        admin = _user(f"admin@{spec['slug']}.example")
+        vehicle = db.session.scalar(
+            select(Vehicle).where(Vehicle.consortium_id == consortium.id, Vehicle.number == spec["number"])
+            .execution_options(all_tenants=True)
+        )
+        if vehicle is None:
+            vehicle = vehicles.create_vehicle(consortium=consortium, data=_vehicle_data(consortium, spec), actor=admin)
+            if spec["state"] == "active":
+                vehicles.activate_vehicle(vehicle, actor=admin)
+        for email, state, data in spec["participations"]:
+            _participation(vehicle, admin, email, state, data)
+    db.session.flush()
