@@ -23,6 +23,7 @@ install: $(STAMP)
 demo: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load
+	$(FLASK) catalog reindex
 	@echo
 	@$(FLASK) demo accounts
 	@echo

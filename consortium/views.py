@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
@@ -80,6 +80,7 @@ def login():
 def logout():
     EmptyForm().validate_on_submit()  # CSRF is checked globally; the form only carries the token
     logout_user()
+    session.clear()  # nothing of the previous person's session (flash messages, CSRF token) survives
     flash("You have signed out.", "info")
     return redirect(url_for("auth.index"))
 

@@ -23,8 +23,10 @@ from marketplace.errors import ValidationFailed, json_error
 API_PREFIX = "/api/v1"
 
 # Reusable schema fragments: money, percentages and measurements travel as strings.
-MONEY = {"type": "string", "pattern": r"^-?\d{1,12}(\.\d{1,2})?$", "example": "1000.00"}
-POSITIVE_MONEY = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "example": "1000.00"}
+_MONEY_HINT = "Enter an amount with at most two decimals (no fractions of a cent), such as \"1000.00\"."
+MONEY = {"type": "string", "pattern": r"^-?\d{1,12}(\.\d{1,2})?$", "example": "1000.00", "x-error": _MONEY_HINT}
+POSITIVE_MONEY = {"type": "string", "pattern": r"^\d{1,12}(\.\d{1,2})?$", "example": "1000.00",
+                  "x-error": _MONEY_HINT}
 DECIMAL = {"type": "string", "pattern": r"^-?\d{1,15}(\.\d{1,10})?$", "example": "99.5"}
 PERCENT = {"type": "string", "pattern": r"^\d{1,3}(\.\d{1,4})?$", "example": "2.5"}
 DATE = {"type": "string", "format": "date", "example": "2026-01-31"}
@@ -82,6 +84,8 @@ def _message(error) -> str:
         return "This field is required."
     if error.validator == "additionalProperties":
         return "This field is not allowed."
+    if error.validator == "pattern" and error.schema.get("x-error"):
+        return error.schema["x-error"]
     if error.validator == "pattern":
         schema_example = error.schema.get("example")
         hint = f" (for example \"{schema_example}\")" if schema_example else ""

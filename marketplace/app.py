@@ -8,11 +8,14 @@ from pathlib import Path
 from flask import Flask, g, request
 from flask_login import current_user
 
+from catalog.blueprints import BLUEPRINTS as CATALOG_BLUEPRINTS
+from catalog.cli import catalog_cli
 from consortium import api as consortium_api
 from consortium import context as tenancy_context
 from consortium import views as consortium_views
 from consortium.cli import users_cli
 from consortium.models import User
+from contracts.blueprints import BLUEPRINTS as CONTRACT_BLUEPRINTS
 from marketplace import api as api_kernel
 from marketplace.config import load_config
 from marketplace.demo import demo_cli
@@ -56,10 +59,12 @@ def build_app(config: dict | None = None) -> Flask:
     app.before_request(tenancy_context.authenticate_api_request)
     app.before_request(check_csrf)
 
-    for blueprint in (api_kernel.kernel_api, consortium_views.auth, consortium_views.home, consortium_api.api):
+    for blueprint in (api_kernel.kernel_api, consortium_views.auth, consortium_views.home, consortium_api.api,
+                      *CATALOG_BLUEPRINTS, *CONTRACT_BLUEPRINTS):
         app.register_blueprint(blueprint)
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(catalog_cli)
     app.cli.add_command(demo_cli)
 
     register_error_handlers(app)

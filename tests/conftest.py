@@ -98,6 +98,18 @@ def _transaction(app):
         connection.close()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_search_index(app, tmp_path):
+    """Each test starts with no search index: the first search rebuilds it from the test's own data
+    (an index left by another test's rolled-back transaction would otherwise leak into results)."""
+    previous = app.config["SEARCH_INDEX_DIR"]
+    app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "search-index")
+    app.extensions.pop("catalog_index_stale", None)
+    yield
+    app.config["SEARCH_INDEX_DIR"] = previous
+    app.extensions.get("catalog_indexes", {}).pop(str(tmp_path / "search-index"), None)
+
+
 @pytest.fixture
 def ctx(app, _transaction):
     """An application context for calling services directly (no tenant scoping unless set)."""

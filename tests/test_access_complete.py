@@ -9,7 +9,7 @@ import tests
 def _all_cases():
     cases = []
     for module_info in pkgutil.walk_packages(tests.__path__, "tests."):
-        if module_info.name.endswith(".test_access"):
+        if module_info.name.rsplit(".", 1)[-1].startswith("test_access") and module_info.name != __name__:
             cases += importlib.import_module(module_info.name).CASES
     return cases
 
