@@ -6,12 +6,14 @@ so loading twice changes nothing. Needs the demo people and catalog loaded first
 
 from __future__ import annotations
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
 from catalog.models import Listing
 from consortium.models import Consortium, Organization, User
-from contracts import vehicles
+from contracts import observations, orders, vehicles
 from contracts.models import Participation, Vehicle
+from contracts.order_models import Order
 from marketplace.extensions import db
 
 # Each vehicle: its terms, the covered listings with the contract price of each scheduled item (by listing
@@ -137,4 +139,62 @@ def load_vehicles() -> None:
                 vehicles.activate_vehicle(vehicle, actor=admin)
         for email, state, data in spec["participations"]:
             _participation(vehicle, admin, email, state, data)
+    db.session.flush()
+
+
+# --- orders and performance -----------------------------------------------------------------------
+
+STREET_LIGHTING_TERMS = {
+    "period": "month", "periods": 12, "fixed_fee": "10000.00", "at_risk_fee": "40000.00", "bonus_pool": "2000.00",
+    "holdback_pct": "10", "holdback_window": 2,
+    "kpis": [{"code": "availability", "name": "Lighting availability", "unit": "%", "direction": "higher",
+              "weight": "1", "baseline": "97.0", "floor": "95.0", "target": "99.0", "stretch": "99.5"}],
+}
+
+# (PO number, buyer, items {name: quantity}, performance terms, final state, observations)
+ORDERS = [
+    ("TMP-2026-0042", "buyer@tempe.example", {"LED luminaire with node": "20"}, None, "approved", []),
+    ("TMP-2026-0057", "buyer@tempe.example", {"LED luminaire with node": "250"}, None, "pending_approval", []),
+    ("MSA-2026-0311", "buyer@mesa.example", {}, STREET_LIGHTING_TERMS, "active",
+     [(1, "97.2", "verified", "Central management system availability export, month 1"),
+      (2, "99.3", "verified", "Central management system availability export, month 2"),
+      (3, "94.6", "reported", "Central management system availability export, month 3 (storm outages)")]),
+]
+
+
+def _months_ago(months: int):
+    first = vehicles.today().replace(day=1)
+    return first - relativedelta(months=months)
+
+
+def load_orders() -> None:
+    """Orders in several states under the Mesa street-lighting vehicle, one with performance terms and
+    three months of measurements (two verified, one reported) so a window is settled and one pending."""
+    vehicle = db.session.scalar(select(Vehicle).where(Vehicle.number == "GPSR-2026-001")
+                                .execution_options(all_tenants=True))
+    if vehicle is None or not vehicles.is_in_force(vehicle):
+        return
+    items = {s.price_item.name: s.price_item_id for s in vehicle.schedule}
+    for po, buyer_email, quantities, terms, state, measured in ORDERS:
+        if db.session.scalar(select(Order.id).where(Order.po_number == po).execution_options(all_tenants=True)):
+            continue
+        buyer = _user(buyer_email)
+        data = {"po_number": po, "lines": [{"price_item_id": items[name], "quantity": q}
+                                           for name, q in quantities.items()]}
+        if terms:
+            data.update(performance=terms, delivery_start=_months_ago(3).isoformat(),
+                        notes="Lighting as a service for the Dobson Ranch and Fiesta districts.")
+        order = orders.create_order(vehicle=vehicle, data=data, actor=buyer)
+        orders.submit_order(order, actor=buyer)
+        member_key = buyer_email.split("@")[1]
+        if order.status == "pending_approval" and state in ("approved", "active"):
+            orders.approve_order(order, actor=_user(f"approver@{member_key}"), reason="Budgeted in FY2026-27.")
+        if state == "active":
+            orders.accept_order(order, actor=_user("vendor@brightstreet.example"))
+            for period, value, status, note in measured:
+                obs = observations.report_observation(order, {"period": period, "kpi": "availability",
+                                                              "value": value, "note": note},
+                                                      actor=_user("vendor@brightstreet.example"))
+                if status == "verified":
+                    observations.verify_observation(obs, actor=buyer)
     db.session.flush()

@@ -16,7 +16,7 @@ from catalog import services as catalog
 from catalog.models import Listing, Pilot
 from consortium import services as people
 from consortium.models import Consortium, Organization, User
-from contracts.demo import load_vehicles
+from contracts.demo import load_orders, load_vehicles
 from marketplace.extensions import db
 
 DEMO_PASSWORD = "demo-password"
@@ -300,6 +300,7 @@ def load_demo() -> list[tuple[str, str, str, str]]:
     load_catalog()
     load_pilots()
     load_vehicles()
+    load_orders()
     return accounts
 
 

@@ -49,3 +49,19 @@ def test_users_create(app, _transaction):
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "x@chandler.example")) is None
         assert db.session.scalar(select(func.count(ApiToken.id))) == 0
+
+
+def test_demo_shows_orders_in_several_states_and_a_settled_window(app, client, api_token):
+    from contracts.order_models import Order
+
+    with app.app_context():
+        states = dict(db.session.execute(select(Order.po_number, Order.status)).all())
+    assert states["TMP-2026-0042"] == "approved"  # within Tempe's limit: approved on submit
+    assert states["TMP-2026-0057"] == "pending_approval"  # above it: waits for Tempe's approver
+    assert states["MSA-2026-0311"] == "active"
+    with app.app_context():
+        order_id = db.session.scalar(select(Order.id).where(Order.po_number == "MSA-2026-0311"))
+    settlement = client.get(f"/api/v1/orders/{order_id}/settlement", headers=api_token("buyer@mesa.example")).get_json()
+    assert [w["status"] for w in settlement["windows"][:2]] == ["released", "pending"]
+    assert [p["status"] for p in settlement["periods"][:3]] == ["settled", "settled", "pending"]
+    assert settlement["totals"]["paid"] == "83200.00"  # 28,800 + 46,080 + released 8,320
