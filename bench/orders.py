@@ -5,13 +5,18 @@
 Builds a fresh database (a SQLite file in a temporary directory, or the PostgreSQL database named by
 ``--database-url``, whose schema is dropped and recreated), runs the migrations and loads the demo data.
 Then, for each mode, it creates an active vehicle led by Mesa (ParkSense parking sensors) and the draft
-orders of Mesa's buyer up front, with a ceiling that fits only about 70% of their total value, and lets
+orders of Mesa's buyer up front, sets a ceiling that fits only about 70% of their total value, and lets
 ``--clients`` concurrent clients submit them:
 
 - ``direct``: threads, each submission in its own app context: ``begin_serialized_write()``, load the
   order, ``contracts.orders.submit_order``, commit (a ``Conflict`` is a refusal);
 - ``http``: ``POST /api/v1/orders/<id>/submit`` with bearer tokens (one per client) and an
-  ``Idempotency-Key``, against a real threaded HTTP server on a free port of 127.0.0.1.
+  ``Idempotency-Key``, against a real threaded HTTP server on a free port of 127.0.0.1; each token is
+  used once beforehand (``GET /api/v1/me``), as in steady use;
+- ``http-new-tokens``: the same with tokens whose first use falls in the contended run (the token's
+  ``last_used_at`` is then written by the request's authentication).
+
+With HTTP, it also times ``--orders`` drafts made concurrently through ``POST /api/v1/orders``.
 
 Reports submissions per second, p50/p95 latency per submission, accepted / refused / errors, and checks
 the result in the database: the vehicle's committed total must not exceed its ceiling, must equal the
@@ -21,6 +26,8 @@ sum of the accepted orders' values, and no refused order may fit in what remains
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import queue
 import random
 import shutil
@@ -55,24 +62,45 @@ LISTING = "In-ground parking occupancy sensors"
 FIT_SHARE = Decimal("0.7")
 
 
+class FirstTracebackOnly(logging.Filter):
+    """The app logs every unhandled error with its traceback: keep the first of each kind only."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: set[tuple] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            lines = str(record.exc_info[1]).splitlines()
+            key = (record.exc_info[0], *[line[:100] for line in lines[:2]])  # the error and its SQL
+            if key in self.seen:
+                record.exc_info, record.exc_text = None, None
+            self.seen.add(key)
+        return True
+
+
 @dataclass
 class Run:
     mode: str
     clients: int
-    outcomes: list[tuple[str, float]] = field(default_factory=list)  # ("accepted" | "refused" | error, ms)
+    # (order id, "accepted" | "refused" | "error: ...", milliseconds)
+    outcomes: list[tuple[int, str, float]] = field(default_factory=list)
     wall_s: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, outcome: str, ms: float) -> None:
+    def add(self, order_id: int, outcome: str, ms: float) -> None:
         with self.lock:
-            self.outcomes.append((outcome, ms))
+            self.outcomes.append((order_id, outcome, ms))
 
     def count(self, outcome: str) -> int:
-        return sum(1 for o, _ in self.outcomes if o == outcome)
+        return sum(1 for _, o, _ in self.outcomes if o == outcome)
+
+    def ids(self, outcome: str) -> set[int]:
+        return {order_id for order_id, o, _ in self.outcomes if o == outcome}
 
     @property
     def errors(self) -> list[str]:
-        return [o for o, _ in self.outcomes if o not in ("accepted", "refused")]
+        return [o for _, o, _ in self.outcomes if o not in ("accepted", "refused")]
 
 
 # --------------------------------------------------------------------------------------- set-up
@@ -93,21 +121,31 @@ def make_vehicle(number: str) -> int:
     return vehicle.id
 
 
-def make_drafts(vehicle_id: int, count: int, rng: random.Random) -> list[int]:
-    """Mesa's draft orders of varied value; then the ceiling is set to fit about 70% of their total."""
+def order_bodies(vehicle_id: int, count: int, rng: random.Random) -> list[dict]:
+    """Order bodies of varied value (1-2 lines of 10-400 units) under the vehicle's price schedule."""
+    vehicle = db.session.get(Vehicle, vehicle_id)
+    items = [s.price_item_id for s in vehicle.schedule]
+    return [{"lines": [{"price_item_id": item, "quantity": str(rng.randint(10, 400))}
+                       for item in rng.sample(items, rng.randint(1, len(items)))], "po_number": "BENCH"}
+            for _ in range(count)]
+
+
+def make_drafts(vehicle_id: int, bodies: list[dict]) -> None:
+    """Mesa's buyer drafts the orders through the service."""
     vehicle = db.session.get(Vehicle, vehicle_id)
     buyer = db.session.scalar(select(User).where(User.email == BUYER))
-    items = [s.price_item_id for s in vehicle.schedule]
-    order_ids, total = [], Decimal("0")
-    for _ in range(count):
-        lines = [{"price_item_id": item, "quantity": str(rng.randint(10, 400))}
-                 for item in rng.sample(items, rng.randint(1, len(items)))]
-        order = services.create_order(vehicle=vehicle, data={"lines": lines, "po_number": "BENCH"}, actor=buyer)
-        order_ids.append(order.id)
-        total += order.value
-    vehicle.ceiling = to_cents(total * FIT_SHARE)
+    for body in bodies:
+        services.create_order(vehicle=vehicle, data=body, actor=buyer)
     db.session.commit()
-    return order_ids
+
+
+def set_ceiling(vehicle_id: int) -> list[int]:
+    """Let the ceiling fit about 70% of the total value of the vehicle's drafts; returns their ids."""
+    drafts = db.session.scalars(select(Order).where(Order.vehicle_id == vehicle_id).order_by(Order.id)).all()
+    vehicle = db.session.get(Vehicle, vehicle_id)
+    vehicle.ceiling = to_cents(sum((o.value for o in drafts), Decimal("0")) * FIT_SHARE)
+    db.session.commit()
+    return [o.id for o in drafts]
 
 
 def make_tokens(count: int) -> list[str]:
@@ -120,7 +158,7 @@ def make_tokens(count: int) -> list[str]:
 # ------------------------------------------------------------------------------------ submitting
 
 def run_clients(run: Run, order_ids: list[int], submit, budget_s: float) -> None:
-    """`run.clients` threads take orders from one queue and submit them, all starting together."""
+    """`run.clients` threads take orders (or bodies' numbers) from one queue, all starting together."""
     work: queue.Queue[int] = queue.Queue()
     for order_id in order_ids:
         work.put(order_id)
@@ -136,7 +174,7 @@ def run_clients(run: Run, order_ids: list[int], submit, budget_s: float) -> None
                 return
             started = time.perf_counter()
             outcome = submit(number, order_id)
-            run.add(outcome, (time.perf_counter() - started) * 1000)
+            run.add(order_id, outcome, (time.perf_counter() - started) * 1000)
 
     threads = [threading.Thread(target=client, args=(i,), name=f"client-{i}") for i in range(run.clients)]
     for thread in threads:
@@ -167,6 +205,19 @@ def direct_submitter(app):
     return submit
 
 
+def http_creator(port: int, tokens: list[str], vehicle_id: int, bodies: list[dict]):
+    def create(client: int, number: int) -> str:
+        headers = {"Authorization": f"Bearer {tokens[client]}", "X-Consortium": "gpsr",
+                   "Idempotency-Key": uuid.uuid4().hex}
+        try:
+            status, body, _ = http_request(port, "POST", "/api/v1/orders",
+                                           {"vehicle_id": vehicle_id, **bodies[number]}, headers)
+        except OSError as exc:
+            return f"error: {exc!r}"
+        return "accepted" if status == 201 else f"error: HTTP {status} {body[:200]!r}"
+    return create
+
+
 def http_submitter(port: int, tokens: list[str]):
     def submit(client: int, order_id: int) -> str:
         headers = {"Authorization": f"Bearer {tokens[client]}", "X-Consortium": "gpsr",
@@ -191,7 +242,7 @@ def check(vehicle_id: int, run: Run) -> dict:
     vehicle = db.session.scalar(select(Vehicle).where(Vehicle.id == vehicle_id))
     orders = db.session.scalars(select(Order).where(Order.vehicle_id == vehicle_id)).all()
     accepted = [o for o in orders if o.status != "draft"]
-    refused = [o for o in orders if o.status == "draft"]
+    refused = [o for o in orders if o.id in run.ids("refused")]
     accepted_values = sum((o.value for o in accepted), Decimal("0"))
     return {
         "ceiling": vehicle.ceiling,
@@ -201,38 +252,66 @@ def check(vehicle_id: int, run: Run) -> dict:
         "overrun": max(Decimal("0"), vehicle.committed - vehicle.ceiling),
         "sums_equal": vehicle.committed == accepted_values == sum((o.committed for o in accepted), Decimal("0")),
         "db_accepted": len(accepted),
-        "outcomes_match_db": len(accepted) == run.count("accepted"),
+        "outcomes_match_db": {o.id for o in accepted} == run.ids("accepted")
+        and all(o.status == "draft" and o.committed == 0 for o in refused),
         # committed only grows, so an order refused for the ceiling never fits in the final remainder
         "wrongly_refused": sum(1 for o in refused if o.value <= vehicle.ceiling - vehicle.committed),
     }
 
 
 def measure(app, mode: str, clients: int, orders: int, rng: random.Random, budget_s: float) -> tuple[Run, dict]:
+    """Submit `orders` drafts of a new vehicle whose ceiling fits about 70% of them; returns the run and books."""
     with app.app_context():
         vehicle_id = make_vehicle(f"BENCH-{mode.upper()}")
-        order_ids = make_drafts(vehicle_id, orders, rng)
-        tokens = make_tokens(clients) if mode == "http" else []
+        make_drafts(vehicle_id, order_bodies(vehicle_id, orders, rng))
+        order_ids = set_ceiling(vehicle_id)
+        tokens = make_tokens(clients) if mode.startswith("http") else []
     run = Run(mode, clients)
     if mode == "direct":
         run_clients(run, order_ids, direct_submitter(app), budget_s)
     else:
         with serve(app, threaded=True) as port:
+            if mode == "http":  # each token used once before: no `last_used_at` write during the run
+                warm_tokens(port, tokens)
             run_clients(run, order_ids, http_submitter(port, tokens), budget_s)
     with app.app_context():
         books = check(vehicle_id, run)
     return run, books
 
 
-def report(label: str, results: list[tuple[Run, dict]]) -> None:
+def measure_drafting(app, clients: int, orders: int, rng: random.Random, budget_s: float) -> Run:
+    """`POST /api/v1/orders` from concurrent clients (tokens used once before), on a vehicle of its own."""
+    with app.app_context():
+        vehicle_id = make_vehicle("BENCH-DRAFTING")
+        bodies = order_bodies(vehicle_id, orders, rng)
+        tokens = make_tokens(clients)
+    run = Run("http drafting", clients)
+    with serve(app, threaded=True) as port:
+        warm_tokens(port, tokens)
+        run_clients(run, list(range(orders)), http_creator(port, tokens, vehicle_id, bodies), budget_s)
+    return run
+
+
+def warm_tokens(port: int, tokens: list[str]) -> None:
+    for token in tokens:
+        http_request(port, "GET", "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def report(label: str, results: list[tuple[Run, dict]], drafting: Run | None) -> None:
     print(f"\n{label}")
-    print(f"{'mode':<7} {'clients':>7} {'orders':>6} {'wall s':>7} {'subm/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+    print(f"{'mode':<15} {'clients':>7} {'orders':>6} {'wall s':>7} {'subm/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
           f"{'max ms':>7} {'accepted':>8} {'refused':>7} {'errors':>6} {'overruns':>8} {'sums equal':>10}")
     for run, books in results:
-        timings = [ms for _, ms in run.outcomes]
+        timings = [ms for _, _, ms in run.outcomes]
         rate = len(run.outcomes) / run.wall_s if run.wall_s else 0.0
-        print(f"{run.mode:<7} {run.clients:>7} {len(run.outcomes):>6} {run.wall_s:7.2f} {rate:7.1f} "
+        print(f"{run.mode:<15} {run.clients:>7} {len(run.outcomes):>6} {run.wall_s:7.2f} {rate:7.1f} "
               f"{latency_cells(timings)} {run.count('accepted'):>8} {run.count('refused'):>7} "
               f"{len(run.errors):>6} {int(books['overrun'] > 0):>8} {'yes' if books['sums_equal'] else 'NO':>10}")
+    if drafting is not None:
+        timings = [ms for _, _, ms in drafting.outcomes]
+        print(f"{drafting.mode:<15} {drafting.clients:>7} {len(drafting.outcomes):>6} {drafting.wall_s:7.2f} "
+              f"{len(drafting.outcomes) / drafting.wall_s:7.1f} {latency_cells(timings)} "
+              f"{drafting.count('accepted'):>8} {'-':>7} {len(drafting.errors):>6}  (POST /api/v1/orders: created)")
     for run, books in results:
         print(f"  {run.mode}: ceiling {books['ceiling']:,.2f}, committed {books['committed']:,.2f}, "
               f"sum of accepted values {books['accepted_values']:,.2f}, orders' commitments "
@@ -241,6 +320,8 @@ def report(label: str, results: list[tuple[Run, dict]]) -> None:
               f"refused orders that would have fitted: {books['wrongly_refused']}")
         for error in sorted(set(run.errors))[:5]:
             print(f"    {run.errors.count(error)} x {error}")
+    for error in sorted(set(drafting.errors if drafting else []))[:5]:
+        print(f"  http drafting: {drafting.errors.count(error)} x {error}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -255,12 +336,16 @@ def main(argv: list[str] | None = None) -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-orders-"))
     try:
+        print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
         app = fresh_app(args.database_url, workdir)
+        logging.getLogger("marketplace").addFilter(FirstTracebackOnly())
         rng = random.Random(args.seed)
-        results = [measure(app, mode, args.clients, args.orders, rng, args.seconds)
-                   for mode in (("direct",) if args.no_http else ("direct", "http"))]
+        modes = ("direct",) if args.no_http else ("direct", "http", "http-new-tokens")
+        results = [measure(app, mode, args.clients, args.orders, rng, args.seconds) for mode in modes]
+        drafting = None if args.no_http else measure_drafting(app, args.clients, args.orders, rng, args.seconds)
         report(f"{database_label(app)}: {args.orders} orders per mode, ceiling fits ~{FIT_SHARE:.0%} of their value",
-               results)
+               results, drafting)
+        print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         with app.app_context():
             db.engine.dispose()
     finally:

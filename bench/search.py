@@ -363,6 +363,15 @@ class Phase:
         self.sql: list[int] = []
         self.errors: list[str] = []
         self.cut_short = False
+        self._started = (time.perf_counter(), time.process_time())
+        self.cpu_share = 0.0
+
+    def finish(self) -> Phase:
+        """Note the share of the wall time this process had the CPU: well under 100% means that
+        something else on the machine competed for it during the phase."""
+        wall, cpu = time.perf_counter() - self._started[0], time.process_time() - self._started[1]
+        self.cpu_share = cpu / wall if wall else 0.0
+        return self
 
     def more(self) -> bool:
         if time.monotonic() > self.deadline:
@@ -374,7 +383,8 @@ class Phase:
         sql = (f"{min(self.sql)}/{statistics.median(self.sql):g}/{max(self.sql)}" if self.sql else "-")
         note = " (time budget reached)" if self.cut_short else ""
         note += f" ({len(self.errors)} errors)" if self.errors else ""
-        return f"{self.label:<46} {len(self.timings):>5} {latency_cells(self.timings)} {sql:>12}{note}"
+        return (f"{self.label:<46} {len(self.timings):>5} {latency_cells(self.timings)} {sql:>12} "
+                f"{self.cpu_share:>5.0%}{note}")
 
     def slowest(self, count: int = 5) -> list[str]:
         ranked = sorted(zip(self.timings, self.requests, strict=True), reverse=True)[:count]
@@ -398,7 +408,7 @@ def time_engine(app, consortium_id: int, queries: list[dict], label: str, budget
             phase.timings.append((time.perf_counter() - started) * 1000)
             phase.requests.append(describe(query, result.total))
             results.append(result)
-    return phase, results
+    return phase.finish(), results
 
 
 def time_search_path(app, counter: QueryCounter, consortium_id: int, queries: list[dict], budget: float) -> Phase:
@@ -419,7 +429,7 @@ def time_search_path(app, counter: QueryCounter, consortium_id: int, queries: li
                 phase.requests.append(describe(query, result.total))
                 phase.sql.append(count())
         db.session.remove()
-    return phase
+    return phase.finish()
 
 
 def time_http(port: int, counter: QueryCounter, label: str, urls: list[str], budget: float,
@@ -437,7 +447,7 @@ def time_http(port: int, counter: QueryCounter, label: str, urls: list[str], bud
         problem = check(i, body) if status == 200 else f"HTTP {status} for {url}"
         if problem:
             phase.errors.append(problem)
-    return phase
+    return phase.finish()
 
 
 def profile_pages(app, queries: list[dict], limit: int = 25) -> None:
@@ -478,6 +488,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(args, workdir: Path) -> None:
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
     started = time.perf_counter()
     app = fresh_app(args.database_url, workdir)
     setup_s = time.perf_counter() - started
@@ -485,6 +496,9 @@ def run(args, workdir: Path) -> None:
     with app.app_context():
         started = time.perf_counter()
         consortium_id, vendor_ids = insert_listings(args.n, args.seed)
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE"))  # what autovacuum would have done by now (if it is on)
+            db.session.commit()
         insert_s = time.perf_counter() - started
         print(f"{label}: migrations + demo data {setup_s:.1f} s; {args.n} listings bulk-inserted in {insert_s:.1f} s",
               flush=True)
@@ -525,7 +539,8 @@ def run(args, workdir: Path) -> None:
     filtered = sum(1 for q in queries if any(q[k] for k in ("category", "pricing_model", "proven", "vendor_id")))
     print(f"\n{len(queries)} queries: median {statistics.median(totals):g} hits, {filtered} with filters, "
           f"{len(typos)} misspelled of which {sum(1 for _, s in typos if s)} got a suggestion, e.g. {typos[:3]}")
-    print(f"\n{'phase':<46} {'n':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'SQL min/med/max':>12}")
+    print(f"\n{'phase':<46} {'n':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'SQL min/med/max':>12} "
+          f"{'CPU':>5}")
     for phase in (cold, warm, path, page, api):
         print(phase.row())
         for problem in phase.errors[:3]:
@@ -538,6 +553,9 @@ def run(args, workdir: Path) -> None:
           f"{percentile(page.timings, 95):.1f} ms, API p95 {percentile(api.timings, 95):.1f} ms "
           f"(target <= {TARGET_P95_MS:.0f} ms: "
           f"{'met' if max(percentile(page.timings, 95), percentile(api.timings, 95)) <= TARGET_P95_MS else 'MISSED'})")
+    print("load average at end: {:.2f} {:.2f} {:.2f}. CPU column: the share of the phase's wall time this process "
+          "ran. Under 100% in the engine phases (no I/O) means other processes competed for the cores; phases "
+          "that query PostgreSQL also wait for its server process.".format(*os.getloadavg()))
     if args.profile:
         profile_pages(app, queries[:100])
 

@@ -9,7 +9,8 @@ from catalog import indexing, permissions, services
 from catalog.models import CATEGORIES, PRICING_MODELS, Listing
 from catalog.pilots import proven_listing_ids
 from consortium.context import belongs, current_consortium
-from marketplace.api import ID, POSITIVE_MONEY, created, operation, paginate_args
+from marketplace.api import ID, PAGE_PARAMS, POSITIVE_MONEY, created, operation, paginate_args
+from marketplace.db import parse_id
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.tenancy import get_or_404
@@ -83,9 +84,8 @@ SEARCH_PARAMS = [
     {"name": "category", "in": "query", "schema": {"type": "string", "enum": list(CATEGORIES)}},
     {"name": "pricing_model", "in": "query", "schema": {"type": "string", "enum": list(PRICING_MODELS)}},
     {"name": "proven", "in": "query", "schema": {"type": "boolean"}},
-    {"name": "vendor_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+    {"name": "vendor_id", "in": "query", "schema": ID},
+    *PAGE_PARAMS,
 ]
 
 
@@ -145,13 +145,13 @@ def search_listings():
     if model and model not in PRICING_MODELS:
         fields["pricing_model"] = "Unknown pricing model."
     vendor = request.args.get("vendor_id")
-    if vendor and not vendor.isdigit():
-        fields["vendor_id"] = "Must be a number."
+    if vendor and parse_id(vendor) is None:
+        fields["vendor_id"] = "Must be the id of a vendor."
     if fields:
         raise ValidationFailed("Invalid filters.", fields)
     result = indexing.search(
         consortium.id, (request.args.get("q") or "")[:500], category=category or None, pricing_model=model or None,
-        proven=_bool_arg("proven"), vendor_id=int(vendor) if vendor else None, page=page, per_page=per_page,
+        proven=_bool_arg("proven"), vendor_id=parse_id(vendor) if vendor else None, page=page, per_page=per_page,
     )
     listings = indexing.load_published(result.ids)
     proven = proven_listing_ids([x.id for x in listings])

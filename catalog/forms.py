@@ -15,6 +15,7 @@ from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from catalog.models import CATEGORIES, PRICING_MODELS
+from marketplace.db import parse_id
 
 BLANK_PRICE_ROWS = 3
 
@@ -52,7 +53,7 @@ class ListingForm(FlaskForm):
             if not any(values.values()):
                 continue
             raw_id = (row.form.id.data or "").strip()
-            items.append({"id": int(raw_id) if raw_id.isdigit() else None, **values})
+            items.append({"id": parse_id(raw_id), **values})
         return {
             "title": self.title.data or "",
             "summary": self.summary.data or "",

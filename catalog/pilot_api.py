@@ -107,7 +107,7 @@ LIBRARY_PARAMS = [
     {"name": "category", "in": "query", "schema": {"type": "string", "enum": list(CATEGORIES)}},
     {"name": "outcome", "in": "query", "schema": {"type": "string", "enum": list(OUTCOMES)}},
     {"name": "host", "in": "query", "description": "Id of the host member.",
-     "schema": {"type": "integer", "minimum": 1}},
+     "schema": ID},
     {"name": "kpi", "in": "query", "description": "Text contained in a KPI name.",
      "schema": {"type": "string", "maxLength": pilots.MAX_FILTER}},
     {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(PILOT_STATUSES)}},

@@ -11,6 +11,7 @@ from catalog.permissions import can_link_pilot, can_record_pilot, can_verify_pil
 from catalog.pilot_forms import NO_LISTING_CHOICE, LibraryFilterForm, LinkForm, PilotForm
 from consortium.context import current_consortium, organizations_in
 from consortium.permissions import is_admin_here
+from marketplace.db import whole_number
 from marketplace.errors import PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 
@@ -42,7 +43,7 @@ def library():
     form = LibraryFilterForm(request.args)
     form.host.choices = [("", "Any member")] + [(str(o.id), o.name) for o in organizations_in(consortium, "member")]
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
+    page = whole_number(page, low=1, high=99999) or 1
     try:
         filters = pilots.clean_library_filters(request.args)
     except ValidationFailed as err:

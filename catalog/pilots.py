@@ -24,7 +24,7 @@ from catalog.permissions import can_link_pilot, can_verify_pilot, can_view_pilot
 from consortium.context import belongs
 from consortium.models import Consortium, Organization, User
 from marketplace import audit
-from marketplace.db import utcnow
+from marketplace.db import parse_id, utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.tenancy import get_or_404
@@ -172,9 +172,8 @@ def _metrics(raw, fields: dict) -> list[dict]:
 
 def published_listing(consortium_id: int, listing_id) -> Listing | None:
     """A published listing of the consortium by id, or None (unknown, unpublished or elsewhere)."""
-    if isinstance(listing_id, str) and listing_id.strip().isdigit():
-        listing_id = int(listing_id.strip())
-    if isinstance(listing_id, bool) or not isinstance(listing_id, int) or not 0 < listing_id < 2**31:
+    listing_id = parse_id(listing_id)
+    if listing_id is None:
         return None
     stmt = (
         select(Listing)
@@ -408,9 +407,9 @@ def clean_library_filters(args: Mapping[str, str]) -> dict:
             fields[name] = "Choose one of: " + ", ".join(allowed) + "."
         filters[name] = value
     host = (args.get("host") or "").strip()
-    if host and not (host.isdigit() and 0 < int(host) < 2**31):
+    if host and parse_id(host) is None:
         fields["host"] = "Choose a member city."
-    filters["host"] = int(host) if host and "host" not in fields else None
+    filters["host"] = parse_id(host) if host and "host" not in fields else None
     if fields:
         raise ValidationFailed("The filters have problems to correct.", fields)
     return filters

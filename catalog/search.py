@@ -42,6 +42,7 @@ from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.index import EmptyIndexError
 from whoosh.matching import FilterMatcher
 from whoosh.qparser import AndGroup, MultifieldParser, OperatorsPlugin, OrGroup, PhrasePlugin
 from whoosh.reading import TermNotFound
@@ -723,7 +724,10 @@ class CatalogIndex:
         self._segments.clear()
 
     def _unavailable(self, what: str, cause: BaseException) -> IndexUnavailable:
-        log.error("search index %s unavailable: %s: %r", self.path, what, cause, exc_info=cause)
+        if isinstance(cause, EmptyIndexError):  # never built yet (a fresh install): expected, no traceback
+            log.info("search index %s does not exist yet: %s", self.path, what)
+        else:
+            log.error("search index %s unavailable: %s: %r", self.path, what, cause, exc_info=cause)
         return IndexUnavailable(f"{what}: {cause!r}")
 
 

@@ -294,9 +294,16 @@ def submit_listing(listing: Listing, *, actor: User) -> Listing:
     return listing
 
 
+def _optional_reason(reason: str | None) -> str | None:
+    reason = _CONTROL.sub("", reason or "").strip()
+    if len(reason) > 2000:
+        raise ValidationFailed("The reason is too long.", {"reason": "Use at most 2000 characters."})
+    return reason or None
+
+
 def approve_listing(listing: Listing, *, actor: User, reason: str | None = None) -> Listing:
     """Publish a submitted listing, or make its pending revision live."""
-    reason = (reason or "").strip() or None
+    reason = _optional_reason(reason)
     revision = listing.pending_revision
     if listing.status == "submitted":
         listing.status = "published"
@@ -362,7 +369,7 @@ def reinstate_listing(listing: Listing, *, actor: User, reason: str | None) -> L
 
 def withdraw_listing(listing: Listing, *, actor: User, reason: str | None = None) -> Listing:
     """The vendor takes a published listing off the marketplace."""
-    reason = (reason or "").strip() or None
+    reason = _optional_reason(reason)
     before = _transition(listing, ("published",), "withdrawn", "withdraw")
     for revision in listing.revisions:
         if revision.status == "pending":

@@ -15,6 +15,7 @@ from catalog.pilots import proven_listing_ids, verified_pilots_for
 from consortium.context import belongs, current_consortium
 from consortium.models import User
 from marketplace.audit import AuditEvent
+from marketplace.db import parse_id, whole_number
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.tenancy import get_or_404
@@ -66,8 +67,8 @@ def _search_args() -> dict:
         "category": args.get("category") if args.get("category") in CATEGORIES else None,
         "pricing_model": args.get("pricing_model") if args.get("pricing_model") in PRICING_MODELS else None,
         "proven": True if args.get("proven") in ("1", "true", "yes", "on") else None,
-        "vendor_id": int(args["vendor"]) if args.get("vendor", "").isdigit() else None,
-        "page": int(page) if page.isdigit() and 0 < int(page) < 100000 else 1,
+        "vendor_id": parse_id(args.get("vendor")),
+        "page": whole_number(page, low=1, high=99999) or 1,
         "per_page": PER_PAGE,
     }
     return filters

@@ -8,6 +8,7 @@ tenant is handed to `marketplace.tenancy`, which scopes every tenant query from 
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 
 from flask import abort, current_app, g, request
@@ -65,6 +66,18 @@ def acting_role(user=None) -> str | None:
     return user.role if belongs(user) else None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def _consortium_by_slug(slug: str) -> Consortium | None:
+    """The consortium with this slug; None without a query for text that cannot be one (a NUL byte
+    would even break the query on PostgreSQL)."""
+    if not _SLUG.fullmatch(slug):
+        return None
+    return db.session.scalar(select(Consortium).where(Consortium.slug == slug))
+
+
 def use_consortium(consortium: Consortium) -> None:
     g.consortium = consortium
     set_current_consortium(consortium.id)
@@ -75,7 +88,7 @@ def pull_consortium_slug(endpoint, values) -> None:
     if not values or SLUG_ARG not in values:
         return
     slug = values.pop(SLUG_ARG)
-    consortium = db.session.scalar(select(Consortium).where(Consortium.slug == slug))
+    consortium = _consortium_by_slug(slug)
     if consortium is None:
         abort(404)
     use_consortium(consortium)
@@ -117,9 +130,9 @@ def authenticate_api_request():
         g.token_auth = True
     slug = request.headers.get("X-Consortium") or request.args.get("consortium")
     if slug:
-        consortium = db.session.scalar(select(Consortium).where(Consortium.slug == slug))
+        consortium = _consortium_by_slug(slug)
         if consortium is None:
-            return json_error(404, "not_found", f"No consortium '{slug[:40]}'.")
+            return json_error(404, "not_found", f"No consortium '{_CONTROL.sub('', slug[:40])}'.")
         use_consortium(consortium)
     elif current_user.is_authenticated:
         ids = consortium_ids_of(current_user)

@@ -20,6 +20,8 @@ from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 
 MIN_PASSWORD_LENGTH = 12
+# Control characters are dropped from text people type (PostgreSQL cannot even store a NUL byte).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A fixed hash to compare against when the e-mail is unknown, so a failed sign-in takes the same
 # time whether or not the account exists (no user enumeration by timing).
 _DUMMY_HASH = generate_password_hash("not-a-real-password-xxxxxxxx")
@@ -64,6 +66,7 @@ def create_organization(
     """Create a member, office or vendor organization; a vendor becomes a supplier of `consortium`."""
     if kind not in ROLES_BY_KIND:
         raise ValidationFailed("Unknown kind of organization.", {"kind": "Choose member, vendor or office."})
+    name = _CONTROL.sub("", name)
     if not name.strip():
         raise ValidationFailed("A name is required.", {"name": "Required."})
     if kind == "member" and (approval_limit is None or approval_limit < 0):
@@ -127,6 +130,7 @@ def create_user(
 ) -> User:
     """Create a person in an organization with a role that fits the organization's kind."""
     email = normalize_email(email)
+    name = _CONTROL.sub("", name)
     fields = {}
     if not name.strip() or len(name) > 200:
         fields["name"] = "Enter a name of at most 200 characters."
@@ -160,7 +164,8 @@ def create_user(
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None — the same answer (and about the same
     time) for an unknown address, a wrong password and a deactivated account."""
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    email = _CONTROL.sub("", email).strip().lower()
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email)) if len(email) <= 254 else None
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
@@ -174,6 +179,9 @@ def set_active(user: User, active: bool, *, actor: User, consortium: Consortium,
     """Deactivate (or reactivate) a user: a deactivated user cannot sign in or use API tokens."""
     if user.id == actor.id:
         raise PermissionDenied("You cannot deactivate your own account.")
+    reason = _CONTROL.sub("", reason or "").strip()
+    if len(reason) > 2000:
+        raise ValidationFailed("The reason is too long.", {"reason": "Use at most 2000 characters."})
     if user.is_active == active:
         return user
     user.is_active = active
@@ -192,7 +200,7 @@ def set_active(user: User, active: bool, *, actor: User, consortium: Consortium,
 
 def issue_token(user: User, name: str, *, consortium_id: int | None = None) -> tuple[ApiToken, str]:
     """Create an API token for `user`; returns the record and the raw token (shown only once)."""
-    name = (name or "").strip()
+    name = _CONTROL.sub("", name or "").strip()
     if not name or len(name) > 100:
         raise ValidationFailed("Name the token.", {"name": "Enter a name of 1 to 100 characters."})
     raw = "am_" + secrets.token_urlsafe(32)

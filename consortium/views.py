@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
@@ -13,7 +14,8 @@ from consortium.context import acting_role, belongs, consortium_ids_of, current_
 from consortium.forms import EmptyForm, InviteUserForm, LoginForm, ReasonForm, TokenForm
 from consortium.models import ApiToken, Consortium, Organization, Supplier, User
 from marketplace.audit import AuditEvent
-from marketplace.errors import DomainError
+from marketplace.db import whole_number
+from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db, limiter
 
 auth = Blueprint("auth", __name__, template_folder="templates")
@@ -257,8 +259,13 @@ def deactivate_user(user_id: int):
     _require(permissions.can_manage_users(current_user))
     target = _managed_user_or_404(user_id)
     form = ReasonForm()
-    services.set_active(target, False, actor=current_user, consortium=current_consortium(),
-                        reason=form.reason.data or "")
+    try:
+        services.set_active(target, False, actor=current_user, consortium=current_consortium(),
+                            reason=form.reason.data or "")
+    except ValidationFailed as err:
+        db.session.rollback()
+        flash(" ".join([err.message, *err.fields.values()]), "error")
+        return redirect(url_for("home.users")), 303
     db.session.commit()
     flash(f"{target.name} is deactivated: they can no longer sign in or use API tokens.", "success")
     return redirect(url_for("home.users"))
@@ -281,11 +288,11 @@ AUDIT_PAGE_SIZE = 50
 def audit_log():
     _require(permissions.can_read_audit_log(current_user))
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = whole_number(page, low=1, high=99999) or 1
     stmt = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    object_type = request.args.get("object_type") or None
+    object_type = re.sub(r"[^a-z_]", "", request.args.get("object_type") or "")[:40] or None
     if object_type:
-        stmt = stmt.where(AuditEvent.object_type == object_type[:40])
+        stmt = stmt.where(AuditEvent.object_type == object_type)
     events = db.session.scalars(stmt.limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
     actor_ids = {e.actor_id for e in events if e.actor_id}
     actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}

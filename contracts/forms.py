@@ -11,6 +11,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from catalog.forms import CheckboxesField
+from marketplace.db import parse_id
 
 SCHEDULE_PREFIX = "contract_price-"
 
@@ -48,7 +49,7 @@ class VehicleForm(FlaskForm):
         self._listing_titles = {x.id: x.title for x in listings}
 
     def checked_listing_ids(self) -> list[int]:
-        return [int(v) for v in (self.listing_ids.data or []) if str(v).isdigit()]
+        return [i for i in (parse_id(v) for v in (self.listing_ids.data or [])) if i is not None]
 
     def fill(self, content: dict) -> None:
         """Prefill from `contracts.vehicles.vehicle_content` (GET of the edit page)."""
@@ -65,9 +66,9 @@ class VehicleForm(FlaskForm):
     def read_schedule(self, formdata) -> None:
         """The contract prices typed into the schedule rows (POST of the edit page)."""
         self.schedule_values = {
-            int(key[len(SCHEDULE_PREFIX):]): (value or "").strip()
+            parse_id(key[len(SCHEDULE_PREFIX):]): (value or "").strip()
             for key, value in formdata.items()
-            if key.startswith(SCHEDULE_PREFIX) and key[len(SCHEDULE_PREFIX):].isdigit()
+            if key.startswith(SCHEDULE_PREFIX) and parse_id(key[len(SCHEDULE_PREFIX):]) is not None
         }
 
     def to_data(self, listing_of_item: dict[int, int] | None = None) -> dict:

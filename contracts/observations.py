@@ -20,7 +20,7 @@ from contracts import vehicles
 from contracts.order_models import Observation, Order
 from contracts.performance import Settlement, Terms, TermsError, parse_observation_value, parse_terms, settle
 from marketplace import audit
-from marketplace.db import utcnow
+from marketplace.db import utcnow, whole_number
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 
@@ -76,8 +76,8 @@ def report_observation(order: Order, data: dict, *, actor: User) -> Observation:
         raise Conflict("This order has no performance terms to measure.")
     fields: dict[str, str] = {}
     period = data.get("period")
-    if isinstance(period, str) and period.strip().isdigit():
-        period = int(period.strip())
+    if isinstance(period, str) and whole_number(period, high=10**6) is not None:
+        period = whole_number(period, high=10**6)
     if isinstance(period, bool) or not isinstance(period, int):
         fields["period"] = "Enter the period number, such as 1."
     elif not 1 <= period <= terms.periods:

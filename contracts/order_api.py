@@ -15,6 +15,7 @@ from contracts.models import Vehicle
 from contracts.order_models import ORDER_STATUSES, IdempotencyRecord, Order
 from contracts.order_views import timeline, visible_orders_stmt
 from marketplace.api import DATE, ID, MONEY, PAGE_PARAMS, operation, paginate_args
+from marketplace.db import parse_id
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.locking import begin_serialized_write
@@ -65,7 +66,7 @@ ORDER_OUT = {
 }
 LIST_PARAMS = [
     {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(ORDER_STATUSES)}},
-    {"name": "vehicle_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "vehicle_id", "in": "query", "schema": ID},
     *PAGE_PARAMS,
 ]
 
@@ -85,7 +86,7 @@ def order_json(order: Order, *, with_timeline: bool = False) -> dict:
                   for ln in order.lines],
         "po_number": order.po_number, "notes": order.notes,
         "delivery_start": _iso(order.delivery_start), "delivery_end": _iso(order.delivery_end),
-        "performance": order.performance, "value": str(order.value), "committed": str(order.committed),
+        "performance": order.performance, "value": f"{order.value:.2f}", "committed": f"{order.committed:.2f}",
         "status_reason": order.status_reason,
         "created_by": {"id": order.created_by_id, "name": order.created_by.name},
         "submitted_at": _iso(order.submitted_at), "approved_at": _iso(order.approved_at),
@@ -103,8 +104,9 @@ def _idempotency_key() -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not key or len(key) > 200:
-        raise ValidationFailed("Invalid Idempotency-Key.", {"Idempotency-Key": "Use 1 to 200 characters."})
+    if not key or len(key) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in key):
+        raise ValidationFailed("Invalid Idempotency-Key.",
+                               {"Idempotency-Key": "Use 1 to 200 characters, none of them control characters."})
     return key
 
 
@@ -168,9 +170,9 @@ def list_orders():
         stmt = stmt.where(Order.status == status)
     vehicle_id = request.args.get("vehicle_id")
     if vehicle_id:
-        if not vehicle_id.isdigit():
-            raise ValidationFailed("Invalid filter.", {"vehicle_id": "Must be a number."})
-        stmt = stmt.where(Order.vehicle_id == int(vehicle_id))
+        if parse_id(vehicle_id) is None:
+            raise ValidationFailed("Invalid filter.", {"vehicle_id": "Must be the id of a vehicle."})
+        stmt = stmt.where(Order.vehicle_id == parse_id(vehicle_id))
     total = db.session.scalar(stmt.with_only_columns(db.func.count(Order.id)).order_by(None))
     orders = db.session.scalars(
         stmt.options(selectinload(Order.lines), selectinload(Order.vehicle), selectinload(Order.member),

@@ -14,6 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
+from marketplace.db import parse_id, whole_number
+
 
 class LineForm(Form):
     price_item_id = HiddenField()
@@ -52,7 +54,7 @@ class OrderForm(FlaskForm):
             if not quantity:
                 continue
             item = row.form.price_item_id.data
-            lines.append({"price_item_id": int(item) if str(item).isdigit() else item, "quantity": quantity,
+            lines.append({"price_item_id": parse_id(item) or item, "quantity": quantity,
                           "unit_price": (row.form.unit_price.data or "").strip() or None})
         return {
             "po_number": self.po_number.data or "",
@@ -152,7 +154,8 @@ class PerformanceForm(Form):
 
         def whole(field):
             value = text(field)
-            return int(value) if value.isdigit() else (value or None)
+            number = whole_number(value, high=10**6)
+            return number if number is not None else (value or None)
 
         terms: dict = {
             "period": self.period.data or "month", "periods": whole(self.periods),

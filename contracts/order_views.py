@@ -21,6 +21,7 @@ from contracts.models import ScheduleItem, Vehicle
 from contracts.order_forms import OrderForm, ReasonForm
 from contracts.order_models import ORDER_STATUSES, Order
 from marketplace.audit import AuditEvent
+from marketplace.db import parse_id
 from marketplace.errors import DomainError, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.locking import begin_serialized_write
@@ -79,8 +80,8 @@ def order_list():
     if status in ORDER_STATUSES:
         stmt = stmt.where(Order.status == status)
     vehicle_id = request.args.get("vehicle", "")
-    if vehicle_id.isdigit():
-        stmt = stmt.where(Order.vehicle_id == int(vehicle_id))
+    if parse_id(vehicle_id) is not None:
+        stmt = stmt.where(Order.vehicle_id == parse_id(vehicle_id))
     orders = db.session.scalars(stmt.order_by(Order.updated_at.desc(), Order.id.desc()).limit(PER_PAGE)).all()
     inbox = []
     if current_user.role == "approver":
@@ -170,8 +171,8 @@ def new_order(vehicle_id: int):
     form = OrderForm()
     form.fill_schedule(vehicle)
     pilot = None
-    if request.method == "GET" and request.args.get("pilot", "").isdigit():
-        pilot = pilot_for_prefill(int(request.args["pilot"]))
+    if request.method == "GET" and parse_id(request.args.get("pilot")) is not None:
+        pilot = pilot_for_prefill(parse_id(request.args["pilot"]))
         if pilot is not None:
             form.performance.form.fill(terms_from_pilot(pilot))
     if request.method == "POST" and form.validate():
@@ -305,8 +306,16 @@ def purchase_order_pdf(order_id: int):
     return response
 
 
-def orders_count_for_dashboard(user) -> dict[str, int]:
-    rows = db.session.execute(
-        visible_orders_stmt(user).with_only_columns(Order.status, func.count(Order.id)).group_by(Order.status)
-    ).all()
-    return dict(rows)
+@bp.app_template_global()
+def order_summary() -> dict:
+    """For the home page: the viewer's orders by status, and what waits for them (two queries)."""
+    counts = dict(db.session.execute(
+        visible_orders_stmt(current_user).with_only_columns(Order.status, func.count(Order.id))
+        .group_by(Order.status).order_by(None)).all())
+    waiting = 0
+    if current_user.role == "approver":
+        waiting = db.session.scalar(visible_orders_stmt(current_user).with_only_columns(func.count(Order.id)).where(
+            Order.status == "pending_approval", Order.created_by_id != current_user.id)) or 0
+    elif current_user.role == "vendor":
+        waiting = counts.get("approved", 0)
+    return {"counts": counts, "waiting": waiting, "labels": STATUS_LABELS}

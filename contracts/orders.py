@@ -26,6 +26,9 @@ from marketplace.extensions import db
 
 MAX_LINES = 100
 MAX_QUANTITY = Decimal("10000000")
+# The most one line may total: larger amounts would overflow the money columns (integer cents), and no
+# vehicle ceiling comes near it anyway.
+MAX_LINE_TOTAL = Decimal("999999999999.99")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -140,6 +143,8 @@ def clean_order_data(data: dict, vehicle: Vehicle) -> dict:
                     f"{unit_price} is above the contract price {item.contract_price} "
                     f"(by {unit_price - item.contract_price})."
                 )
+        if quantity is not None and unit_price is not None and quantity * unit_price > MAX_LINE_TOTAL:
+            fields[f"{path}.quantity"] = f"This line would total more than {MAX_LINE_TOTAL:,.2f}; order less."
         lines.append({"item": item, "quantity": quantity, "unit_price": unit_price})
     terms = None
     performance = data.get("performance")

@@ -27,7 +27,7 @@ from catalog.models import Listing, PriceItem
 from consortium.models import Consortium, Organization, Supplier, User
 from contracts.models import Participation, ScheduleItem, Vehicle, vehicle_listing
 from marketplace import audit
-from marketplace.db import to_cents, utcnow
+from marketplace.db import parse_id, to_cents, utcnow, whole_number
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.pdf import render_pdf
@@ -102,23 +102,13 @@ def _text(raw, path: str, fields: dict, *, required: bool = False) -> str:
 
 def _id(raw) -> int | None:
     """An id given as an integer (JSON) or digits (a form); None for anything else."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw if raw > 0 else None
-    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) < 12:
-        return int(raw.strip()) or None
-    return None
+    return parse_id(raw)
 
 
 def _whole(raw, path: str, fields: dict, low: int, high: int, message: str) -> int | None:
     """A whole number from `low` to `high`, given as an integer (JSON) or digits (a form)."""
-    value = None
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        value = raw
-    elif isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) < 6:
-        value = int(raw.strip())
-    if value is None or not low <= value <= high:
+    value = whole_number(raw, low=low, high=high)
+    if value is None:
         fields[path] = message
         return None
     return value
@@ -723,9 +713,8 @@ PARTICIPATION_OPTIONS = (
 def vehicle_or_404(vehicle_id, *, detail: bool = False) -> Vehicle:
     """A vehicle of the current consortium (the tenant hook scopes the query), or 404. Visibility
     rules are the caller's (`contracts.permissions.can_view_vehicle`)."""
-    try:
-        vehicle_id = int(vehicle_id)
-    except (TypeError, ValueError):
+    vehicle_id = parse_id(vehicle_id)
+    if vehicle_id is None:
         abort(404)
     stmt = select(Vehicle).where(Vehicle.id == vehicle_id).options(*(DETAIL_OPTIONS if detail else SUMMARY_OPTIONS))
     vehicle = db.session.scalar(stmt)
@@ -735,9 +724,8 @@ def vehicle_or_404(vehicle_id, *, detail: bool = False) -> Vehicle:
 
 
 def participation_or_404(participation_id) -> Participation:
-    try:
-        participation_id = int(participation_id)
-    except (TypeError, ValueError):
+    participation_id = parse_id(participation_id)
+    if participation_id is None:
         abort(404)
     participation = db.session.scalar(
         select(Participation).where(Participation.id == participation_id).options(*PARTICIPATION_OPTIONS)

@@ -13,10 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from catalog.models import Listing
+from catalog.pilots import verified_pilots_for
 from consortium.context import belongs, current_consortium, organizations_in
 from contracts import permissions, vehicles
 from contracts.forms import JoinForm, ReasonForm, VehicleForm
 from contracts.models import Participation, Vehicle
+from marketplace.db import whole_number
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db
 
@@ -100,7 +102,7 @@ def index():
     admin = permissions.can_manage_vehicles(current_user)
     status = request.args.get("status") if request.args.get("status") in vehicles.STATUS_LABELS else None
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
+    page = whole_number(page, low=1, high=99999) or 1
     stmt = (
         vehicles.visible_vehicles_stmt(see_drafts=admin, see_closed=belongs(current_user), status=status)
         .options(*vehicles.SUMMARY_OPTIONS)
@@ -383,11 +385,19 @@ def listing_vehicles_panel(listing: Listing) -> Markup:
         return Markup("")
     ids = [v.id for v in covering]
     member_id = _member_id()
+    buyable = vehicles.buyer_vehicle_ids(member_id, ids)
     return Markup(render_template(
         "contracts/_listing_panel.html", listing=listing, vehicles=covering, member_id=member_id,
-        buyable=vehicles.buyer_vehicle_ids(member_id, ids), mine=vehicles.latest_participations(member_id, ids),
+        buyable=buyable, mine=vehicles.latest_participations(member_id, ids),
         can_join=permissions.can_request_participation(current_user),
+        pilot=_pilot_to_scale(listing) if buyable else None,
     ))
+
+
+def _pilot_to_scale(listing: Listing):
+    """The newest verified pilot of the listing that met its targets: an order started from the listing
+    page proposes its KPIs (the proven evidence becomes the performance terms)."""
+    return next((p for p in verified_pilots_for([listing.id])[listing.id] if p.outcome == "met"), None)
 
 
 def _register_listing_panel(state) -> None:

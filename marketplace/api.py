@@ -18,6 +18,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 from jsonschema import Draft202012Validator
 
+from marketplace.db import MAX_ID, whole_number
 from marketplace.errors import ValidationFailed, json_error
 
 API_PREFIX = "/api/v1"
@@ -31,7 +32,7 @@ DECIMAL = {"type": "string", "pattern": r"^-?\d{1,15}(\.\d{1,10})?$", "example":
 PERCENT = {"type": "string", "pattern": r"^\d{1,3}(\.\d{1,4})?$", "example": "2.5"}
 DATE = {"type": "string", "format": "date", "example": "2026-01-31"}
 DATETIME = {"type": "string", "format": "date-time"}
-ID = {"type": "integer", "minimum": 1}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -170,17 +171,20 @@ def operation(
     return decorator
 
 
+MAX_PAGE = 100000
+
+
 def paginate_args(default_per_page: int = 20, max_per_page: int = 100) -> tuple[int, int]:
-    """`page` and `per_page` from the query string, clamped to sane values."""
-    page = request.args.get("page", "1")
-    per_page = request.args.get("per_page", str(default_per_page))
-    if not page.isdigit() or int(page) < 1:
-        raise ValidationFailed("Invalid page.", {"page": "Must be a whole number of at least 1."})
-    if not per_page.isdigit() or not 1 <= int(per_page) <= max_per_page:
+    """`page` and `per_page` from the query string, within sane bounds (400 otherwise)."""
+    page = whole_number(request.args.get("page", "1"), low=1, high=MAX_PAGE)
+    per_page = whole_number(request.args.get("per_page", str(default_per_page)), low=1, high=max_per_page)
+    if page is None:
+        raise ValidationFailed("Invalid page.", {"page": f"Must be a whole number from 1 to {MAX_PAGE}."})
+    if per_page is None:
         raise ValidationFailed(
             "Invalid per_page.", {"per_page": f"Must be a whole number from 1 to {max_per_page}."}
         )
-    return int(page), int(per_page)
+    return page, per_page
 
 
 def created(payload: dict, status: int = 201):
@@ -190,7 +194,7 @@ def created(payload: dict, status: int = 201):
 
 
 PAGE_PARAMS = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
 ]
 
@@ -205,7 +209,7 @@ def build_openapi() -> dict:
     for op in OPERATIONS:
         path = _openapi_path(op.rule)
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+            {"name": name, "in": "path", "required": True, "schema": ID}
             for name in re.findall(r"{([a-z_]+)}", path)
         ]
         parameters += op.query

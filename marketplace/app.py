@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask, g, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from catalog.blueprints import BLUEPRINTS as CATALOG_BLUEPRINTS
 from catalog.cli import catalog_cli
@@ -18,6 +19,7 @@ from consortium.models import User
 from contracts.blueprints import BLUEPRINTS as CONTRACT_BLUEPRINTS
 from marketplace import api as api_kernel
 from marketplace.config import load_config
+from marketplace.db import MAX_ID
 from marketplace.demo import demo_cli
 from marketplace.errors import register_error_handlers
 from marketplace.extensions import csrf, db, limiter, login_manager, migrate
@@ -25,6 +27,16 @@ from marketplace.security import check_csrf, init_security
 from marketplace.templating import init_templating
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number bigger than any id (`MAX_ID`) becomes 0, which names no row,
+    so the view answers its usual 404 instead of overflowing the database's integers. (Refusing the
+    match instead would make werkzeug answer 405 where another method of the same path exists.)"""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= MAX_ID else 0
 
 
 def build_app(config: dict | None = None) -> Flask:
@@ -36,6 +48,7 @@ def build_app(config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.config.update(load_config(app.instance_path, config))
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     logging.basicConfig(level=logging.INFO if app.config["ENV_NAME"] != "testing" else logging.WARNING)
 
     db.init_app(app)

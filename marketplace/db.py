@@ -17,11 +17,35 @@ NAMING_CONVENTION = {
 }
 
 CENT = Decimal("0.01")
+# The largest id an INTEGER primary key holds (PostgreSQL's int4): a bigger number names no row, and
+# SQLite cannot even bind one above 2**63 - 1.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware (a callable default, never evaluated at import)."""
     return datetime.now(UTC)
+
+
+def whole_number(raw, *, low: int = 0, high: int) -> int | None:
+    """An int given as JSON or as ASCII digits (surrounding spaces allowed) from `low` to `high`; None
+    for anything else. `str.isdigit()` alone is not enough: it accepts "²", which `int()` refuses, and
+    an unbounded number overflows the database's integers."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str):
+        text = raw.strip()
+        if not text or len(text) > 20 or not (text.isascii() and text.isdigit()):
+            return None
+        raw = int(text)
+    if not isinstance(raw, int):
+        return None
+    return raw if low <= raw <= high else None
+
+
+def parse_id(raw) -> int | None:
+    """A row id (1 to MAX_ID) from JSON or text, or None."""
+    return whole_number(raw, low=1, high=MAX_ID)
 
 
 def to_cents(value: Decimal) -> Decimal:

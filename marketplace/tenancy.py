@@ -15,7 +15,7 @@ from flask import abort
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from marketplace.db import TenantMixin
+from marketplace.db import TenantMixin, parse_id
 from marketplace.extensions import db
 
 _KEY = "consortium_id"
@@ -69,9 +69,8 @@ def get_or_404(model, object_id):
     Always issues a SELECT (never `Session.get`), because the identity map would bypass the tenant
     criteria for an object already loaded in this session.
     """
-    try:
-        object_id = int(object_id)
-    except (TypeError, ValueError):
+    object_id = parse_id(object_id)
+    if object_id is None:
         abort(404)
     obj = db.session.scalar(select(model).where(model.id == object_id))
     if obj is None:

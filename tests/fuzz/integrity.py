@@ -1,0 +1,241 @@
+"""Database integrity checks, reusable after any sweep of random input.
+
+`integrity_problems()` reads every tenant (no scoping) through the current session and returns a list
+of human-readable problems (empty when the database is consistent); `assert_integrity()` fails with
+all of them. The invariants are those the product promises (DESIGN sections 4 and 9): ceilings and
+participation limits equal the sum of the committed orders and are never overrun, nothing is
+half-saved or orphaned, money that must be positive is, and every audit event names a real object.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+
+from catalog.models import Listing, ListingRevision, Pilot, PriceItem
+from consortium.models import ApiToken, Organization, Supplier, User
+from contracts.models import Participation, ScheduleItem, Vehicle
+from contracts.order_models import COMMITTED_STATUSES, Observation, Order, OrderLine
+from contracts.performance import not_to_exceed
+from contracts.terms import TermsError, parse_terms
+from marketplace.audit import AuditEvent
+from marketplace.extensions import db
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+# What `AuditEvent.object_type` names, and the model it points at.
+AUDITED = {
+    "organization": Organization,
+    "supplier": Supplier,
+    "user": User,
+    "api_token": ApiToken,
+    "listing": Listing,
+    "listing_revision": ListingRevision,
+    "pilot": Pilot,
+    "vehicle": Vehicle,
+    "participation": Participation,
+    "order": Order,
+    "observation": Observation,
+}
+
+
+def _all(model) -> list:
+    """Every row of `model`, whatever tenant the session is scoped to."""
+    return list(db.session.scalars(select(model).execution_options(all_tenants=True).order_by(model.id)))
+
+
+def _ids(model) -> set[int]:
+    return set(db.session.scalars(select(model.id).execution_options(all_tenants=True)))
+
+
+def _order_value(order: Order, lines: list[OrderLine]) -> Decimal | None:
+    value = sum((line.total for line in lines), Decimal("0.00"))
+    if order.performance:
+        try:
+            value += not_to_exceed(parse_terms(order.performance))
+        except TermsError:
+            return None
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _commitments(problems: list[str], vehicles: list[Vehicle], orders: list[Order],
+                 participations: list[Participation]) -> None:
+    by_vehicle: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    by_member: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    for order in orders:
+        by_vehicle[order.vehicle_id] += order.committed
+        by_member[(order.vehicle_id, order.member_id)] += order.committed
+    for vehicle in vehicles:
+        label = f"vehicle {vehicle.id} ({vehicle.number})"
+        if vehicle.ceiling is None or vehicle.ceiling <= 0:
+            problems.append(f"{label}: ceiling {vehicle.ceiling} is not positive")
+        if vehicle.committed != by_vehicle[vehicle.id]:
+            problems.append(f"{label}: committed {vehicle.committed} != sum of its orders' commitments "
+                            f"{by_vehicle[vehicle.id]}")
+        if not ZERO <= vehicle.committed <= (vehicle.ceiling or ZERO):
+            problems.append(f"{label}: committed {vehicle.committed} outside 0..ceiling {vehicle.ceiling}")
+        if vehicle.end_date <= vehicle.start_date:
+            problems.append(f"{label}: ends {vehicle.end_date} on or before it starts {vehicle.start_date}")
+    vehicle_by_id = {v.id: v for v in vehicles}
+    executed: dict[tuple[int, int], list[Participation]] = defaultdict(list)
+    for p in participations:
+        label = f"participation {p.id}"
+        if p.vehicle_id not in vehicle_by_id:
+            problems.append(f"{label}: vehicle {p.vehicle_id} does not exist")
+            continue
+        if p.status == "executed":
+            executed[(p.vehicle_id, p.member_id)].append(p)
+        elif p.committed != ZERO:
+            problems.append(f"{label}: {p.status} but has {p.committed} committed")
+        if p.committed < ZERO:
+            problems.append(f"{label}: committed {p.committed} is negative")
+        if p.member_not_to_exceed is not None and not p.member_not_to_exceed > ZERO:
+            problems.append(f"{label}: member not-to-exceed {p.member_not_to_exceed} is not positive")
+        if p.member_not_to_exceed is not None and p.committed > p.member_not_to_exceed:
+            problems.append(f"{label}: committed {p.committed} above its limit {p.member_not_to_exceed}")
+    for key, found in executed.items():
+        if len(found) > 1:
+            problems.append(f"vehicle {key[0]} member {key[1]}: {len(found)} executed participations")
+        if found[0].committed != by_member[key]:
+            problems.append(f"participation {found[0].id}: committed {found[0].committed} != sum of the member's "
+                            f"orders' commitments under vehicle {key[0]} ({by_member[key]})")
+    for (vehicle_id, member_id), amount in by_member.items():
+        vehicle = vehicle_by_id.get(vehicle_id)
+        if amount and vehicle is not None and member_id != vehicle.lead_agency_id \
+                and (vehicle_id, member_id) not in executed:
+            problems.append(f"member {member_id} has {amount} committed under vehicle {vehicle_id} "
+                            "without an executed participation")
+
+
+def _orders(problems: list[str], orders: list[Order], vehicle_ids: set[int]) -> None:
+    lines_by_order: dict[int, list[OrderLine]] = defaultdict(list)
+    schedule = {s.id: s for s in _all(ScheduleItem)}
+    for line in _all(OrderLine):
+        lines_by_order[line.order_id].append(line)
+        label = f"order line {line.id}"
+        if line.unit_price is None or line.unit_price <= 0:
+            problems.append(f"{label}: unit price {line.unit_price} is not positive")
+        if line.quantity is None or line.quantity <= 0:
+            problems.append(f"{label}: quantity {line.quantity} is not positive")
+        elif line.total != (line.quantity * line.unit_price).quantize(CENT, rounding=ROUND_HALF_UP):
+            problems.append(f"{label}: total {line.total} != quantity × unit price")
+        item = schedule.get(line.schedule_item_id)
+        if item is None:
+            problems.append(f"{label}: schedule item {line.schedule_item_id} does not exist")
+        elif item.price_item_id != line.price_item_id:
+            problems.append(f"{label}: price item {line.price_item_id} is not its schedule item's")
+    order_by_id = {o.id: o for o in orders}
+    for order_id in set(lines_by_order) - set(order_by_id):
+        problems.append(f"order lines {[ln.id for ln in lines_by_order[order_id]]} belong to no order ({order_id})")
+    for order in orders:
+        label = f"order {order.id} ({order.status})"
+        if order.vehicle_id not in vehicle_ids:
+            problems.append(f"{label}: vehicle {order.vehicle_id} does not exist")
+        for line in lines_by_order[order.id]:
+            item = schedule.get(line.schedule_item_id)
+            if item is not None and item.vehicle_id != order.vehicle_id:
+                problems.append(f"{label}: line {line.id} is priced from another vehicle's schedule")
+        if order.value is None or order.value < ZERO:
+            problems.append(f"{label}: value {order.value} is negative")
+        expected = _order_value(order, lines_by_order[order.id])
+        if expected is None:
+            problems.append(f"{label}: stored performance terms are not valid")
+        elif order.value != expected:
+            problems.append(f"{label}: value {order.value} != lines + not-to-exceed of its terms {expected}")
+        committed = order.value if order.status in COMMITTED_STATUSES else ZERO
+        if order.committed != committed:
+            problems.append(f"{label}: committed {order.committed}, expected {committed}")
+        if order.status in COMMITTED_STATUSES and order.submitted_at is None:
+            problems.append(f"{label}: no submission time")
+        if order.status in ("approved", "active", "completed") and order.approved_at is None:
+            problems.append(f"{label}: no approval time")
+        if order.status in ("active", "completed") and order.accepted_at is None:
+            problems.append(f"{label}: no acceptance time")
+
+
+def _observations(problems: list[str], orders: list[Order]) -> None:
+    order_by_id = {o.id: o for o in orders}
+    for obs in _all(Observation):
+        label = f"observation {obs.id}"
+        order = order_by_id.get(obs.order_id)
+        if order is None:
+            problems.append(f"{label}: order {obs.order_id} does not exist")
+            continue
+        if not order.performance:
+            problems.append(f"{label}: its order {order.id} has no performance terms")
+            continue
+        terms = parse_terms(order.performance)
+        if obs.kpi not in terms.kpi_codes():
+            problems.append(f"{label}: KPI {obs.kpi!r} is not one of its order's")
+        if not 1 <= obs.period <= terms.periods:
+            problems.append(f"{label}: period {obs.period} outside 1..{terms.periods}")
+        if obs.status in ("verified", "disputed") and obs.decided_at is None:
+            problems.append(f"{label}: {obs.status} without a decision time")
+
+
+def _catalog(problems: list[str]) -> None:
+    vendors = {o.id for o in _all(Organization) if o.kind == "vendor"}
+    listings = _all(Listing)
+    listing_ids = {x.id for x in listings}
+    for listing in listings:
+        if listing.vendor_id not in vendors:
+            problems.append(f"listing {listing.id}: vendor {listing.vendor_id} is not a vendor organization")
+        if not (listing.title or "").strip() or not (listing.summary or "").strip():
+            problems.append(f"listing {listing.id}: no title or summary")
+        if listing.status in ("published", "suspended", "withdrawn") and listing.published_at is None:
+            problems.append(f"listing {listing.id}: {listing.status} but never published")
+    for item in _all(PriceItem):
+        if item.listing_id not in listing_ids:
+            problems.append(f"price item {item.id}: listing {item.listing_id} does not exist")
+        if item.list_price is None or item.list_price <= 0:
+            problems.append(f"price item {item.id}: list price {item.list_price} is not positive")
+    for item in _all(ScheduleItem):
+        if item.contract_price is None or item.contract_price <= 0:
+            problems.append(f"schedule item {item.id}: contract price {item.contract_price} is not positive")
+    for pilot in _all(Pilot):
+        if pilot.listing_id is not None and pilot.listing_id not in listing_ids:
+            problems.append(f"pilot {pilot.id}: listing {pilot.listing_id} does not exist")
+        if pilot.cost is not None and pilot.cost < ZERO:
+            problems.append(f"pilot {pilot.id}: cost {pilot.cost} is negative")
+        if not pilot.metrics:
+            problems.append(f"pilot {pilot.id}: no metrics")
+        if pilot.end_date < pilot.start_date:
+            problems.append(f"pilot {pilot.id}: ends before it starts")
+    for org in _all(Organization):
+        if org.approval_limit is not None and org.approval_limit < ZERO:
+            problems.append(f"organization {org.id}: approval limit {org.approval_limit} is negative")
+
+
+def _audit(problems: list[str]) -> None:
+    known = {name: _ids(model) for name, model in AUDITED.items()}
+    users = known["user"]
+    for event in _all(AuditEvent):
+        label = f"audit event {event.id} ({event.action})"
+        if event.object_type not in known:
+            problems.append(f"{label}: unknown object type {event.object_type!r}")
+        elif event.object_id not in known[event.object_type]:
+            problems.append(f"{label}: {event.object_type} {event.object_id} does not exist")
+        if event.actor_id is not None and event.actor_id not in users:
+            problems.append(f"{label}: actor {event.actor_id} does not exist")
+
+
+def integrity_problems() -> list[str]:
+    """Every broken invariant of the database, as readable sentences (empty: all is well)."""
+    db.session.expire_all()  # read what is stored, not what the session remembers
+    problems: list[str] = []
+    vehicles = _all(Vehicle)
+    orders = _all(Order)
+    _commitments(problems, vehicles, orders, _all(Participation))
+    _orders(problems, orders, {v.id for v in vehicles})
+    _observations(problems, orders)
+    _catalog(problems)
+    _audit(problems)
+    return problems
+
+
+def assert_integrity() -> None:
+    problems = integrity_problems()
+    assert not problems, "database integrity broken:\n  " + "\n  ".join(problems)
