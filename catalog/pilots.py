@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from flask import abort
@@ -27,6 +26,7 @@ from marketplace import audit
 from marketplace.db import parse_id, utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
+from marketplace.inputs import parse_date
 from marketplace.tenancy import get_or_404
 
 LIMITS = {
@@ -55,7 +55,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NUMBER = re.compile(r"-?\d{1,15}(\.\d{1,10})?")
 _GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
 _MONEY = re.compile(r"\d{1,12}(\.\d{1,2})?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # --- parsing ------------------------------------------------------------------------------------
@@ -78,20 +77,6 @@ def _clean_text(raw, path: str, fields: dict, *, limit: int, required: bool = Fa
         fields[path] = f"Use at most {limit} characters (you used {len(value)})."
     return value
 
-
-def _date(raw, path: str, fields: dict) -> date | None:
-    if raw is None or raw == "":
-        fields[path] = "Enter a date."
-        return None
-    text = raw.strip() if isinstance(raw, str) else None
-    if text is None or not _DATE.fullmatch(text):
-        fields[path] = "Enter a date as YYYY-MM-DD, such as 2026-03-31."
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fields[path] = "That date does not exist."
-        return None
 
 
 def _cost(raw, fields: dict) -> Decimal | None:
@@ -220,8 +205,8 @@ def clean_pilot_data(data: dict, *, consortium_id: int) -> dict:
             fields["category"] = "Choose a category."
     elif not _choice(category, CATEGORIES):
         fields["category"] = "Choose one of: " + ", ".join(CATEGORIES) + "."
-    clean["start_date"] = _date(data.get("start_date"), "start_date", fields)
-    clean["end_date"] = _date(data.get("end_date"), "end_date", fields)
+    clean["start_date"] = parse_date(data.get("start_date"), "start_date", fields)
+    clean["end_date"] = parse_date(data.get("end_date"), "end_date", fields)
     if clean["start_date"] and clean["end_date"] and clean["end_date"] < clean["start_date"]:
         fields["end_date"] = "The end date cannot be before the start date."
     clean["cost"] = _cost(data.get("cost"), fields)

@@ -12,7 +12,7 @@ from catalog.diff import diff_content
 from catalog.forms import ListingForm, ReasonForm
 from catalog.models import CATEGORIES, PRICING_MODELS, Listing, ListingRevision
 from catalog.pilots import proven_listing_ids, verified_pilots_for
-from consortium.context import belongs, current_consortium
+from consortium.context import belongs, current_consortium, require
 from consortium.models import User
 from marketplace.audit import AuditEvent
 from marketplace.db import parse_id, whole_number
@@ -43,14 +43,6 @@ def category_label(code: str) -> str:
     return CATEGORIES.get(code, code)
 
 
-def _require(allowed: bool) -> None:
-    """Sign in first; strangers to the consortium get 404; its own people without the right, 403."""
-    if not current_user.is_authenticated:
-        abort(401)
-    if not belongs(current_user):
-        abort(404)
-    if not allowed:
-        abort(403)
 
 
 def _listing_or_404(listing_id: int) -> Listing:
@@ -114,7 +106,7 @@ def _listing_panels(item: Listing) -> list:
 @bp.route("/listings/<int:listing_id>/preview")
 def preview(listing_id: int):
     item = _listing_or_404(listing_id)
-    _require(permissions.can_see_history(current_user, item))
+    require(permissions.can_see_history(current_user, item))
     revision = item.pending_revision
     content = revision.proposed if revision else services.listing_content(item)
     return render_template(
@@ -127,7 +119,7 @@ def preview(listing_id: int):
 @bp.route("/listings/<int:listing_id>/history")
 def history(listing_id: int):
     item = _listing_or_404(listing_id)
-    _require(permissions.can_see_history(current_user, item))
+    require(permissions.can_see_history(current_user, item))
     events = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.object_type == "listing", AuditEvent.object_id == item.id)
@@ -139,7 +131,7 @@ def history(listing_id: int):
 
 @bp.route("/vendor/listings")
 def my_listings():
-    _require(permissions.can_create_listing(current_user))
+    require(permissions.can_create_listing(current_user))
     listings = db.session.scalars(
         select(Listing)
         .where(Listing.vendor_id == current_user.organization_id)
@@ -156,7 +148,7 @@ def _render_form(form: ListingForm, item: Listing | None, status: int = 200):
 
 @bp.route("/listings/new", methods=["GET", "POST"])
 def new_listing():
-    _require(permissions.can_create_listing(current_user))
+    require(permissions.can_create_listing(current_user))
     form = ListingForm()
     if request.method == "POST" and form.validate():
         try:
@@ -175,7 +167,7 @@ def new_listing():
 @bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
 def edit_listing(listing_id: int):
     item = _listing_or_404(listing_id)
-    _require(permissions.can_edit_listing(current_user, item))
+    require(permissions.can_edit_listing(current_user, item))
     form = ListingForm()
     if request.method == "GET":
         revision = item.pending_revision
@@ -200,7 +192,7 @@ def edit_listing(listing_id: int):
 
 def _act(listing_id: int, allowed, action, message: str, *, reason_form: bool = False, back: str = "listing"):
     item = _listing_or_404(listing_id)
-    _require(allowed(current_user, item))
+    require(allowed(current_user, item))
     reason = ReasonForm().reason.data if reason_form else None
     try:
         action(item, actor=current_user, **({"reason": reason} if reason_form else {}))
@@ -257,7 +249,7 @@ def reinstate(listing_id: int):
 
 @bp.route("/review")
 def queue():
-    _require(permissions.can_review_listings(current_user))
+    require(permissions.can_review_listings(current_user))
     submitted = db.session.scalars(
         select(Listing).where(Listing.status == "submitted").options(selectinload(Listing.vendor))
         .order_by(Listing.submitted_at, Listing.id)
@@ -276,7 +268,7 @@ def queue():
 @bp.route("/review/<int:listing_id>")
 def review(listing_id: int):
     item = _listing_or_404(listing_id)
-    _require(permissions.can_review_listings(current_user))
+    require(permissions.can_review_listings(current_user))
     revision = item.pending_revision
     if item.status == "submitted":
         was_published = item.published_at is not None

@@ -78,6 +78,17 @@ def _consortium_by_slug(slug: str) -> Consortium | None:
     return db.session.scalar(select(Consortium).where(Consortium.slug == slug))
 
 
+def require(allowed: bool) -> None:
+    """The access rule of every page of a consortium: sign in first (401 → the sign-in page);
+    strangers to the consortium get 404 (no enumeration); its own people without the right, 403."""
+    if not current_user.is_authenticated:
+        abort(401)
+    if not belongs(current_user):
+        abort(404)
+    if not allowed:
+        abort(403)
+
+
 def use_consortium(consortium: Consortium) -> None:
     g.consortium = consortium
     set_current_consortium(consortium.id)

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
 from consortium import permissions, services
-from consortium.context import acting_role, belongs, consortium_ids_of, current_consortium, organizations_in
+from consortium.context import acting_role, consortium_ids_of, current_consortium, organizations_in, require
 from consortium.forms import EmptyForm, InviteUserForm, LoginForm, ReasonForm, TokenForm
 from consortium.models import ApiToken, Consortium, Organization, Supplier, User
 from marketplace.audit import AuditEvent
@@ -147,18 +147,10 @@ def dashboard():
     )
 
 
-def _require(allowed: bool) -> None:
-    """404 to strangers of this consortium (no enumeration), 403 to its own people without the right."""
-    if not current_user.is_authenticated:
-        abort(401)
-    if not belongs(current_user):
-        abort(404)
-    if not allowed:
-        abort(403)
 
 
 def _directory(kind: str):
-    _require(permissions.can_view_directory(current_user))
+    require(permissions.can_view_directory(current_user))
     orgs = organizations_in(current_consortium(), kind)
     counts = dict(
         db.session.execute(
@@ -199,7 +191,7 @@ def _people(consortium: Consortium) -> list[User]:
 
 @home.route("/users")
 def users():
-    _require(permissions.can_manage_users(current_user))
+    require(permissions.can_manage_users(current_user))
     consortium = current_consortium()
     return render_template(
         "consortium/users.html",
@@ -221,7 +213,7 @@ def _invite_form(consortium: Consortium) -> InviteUserForm:
 
 @home.route("/users/new", methods=["GET", "POST"])
 def invite_user():
-    _require(permissions.can_manage_users(current_user))
+    require(permissions.can_manage_users(current_user))
     consortium = current_consortium()
     form = _invite_form(consortium)
     if form.validate_on_submit():
@@ -256,7 +248,7 @@ def _managed_user_or_404(user_id: int) -> User:
 
 @home.route("/users/<int:user_id>/deactivate", methods=["POST"])
 def deactivate_user(user_id: int):
-    _require(permissions.can_manage_users(current_user))
+    require(permissions.can_manage_users(current_user))
     target = _managed_user_or_404(user_id)
     form = ReasonForm()
     try:
@@ -273,7 +265,7 @@ def deactivate_user(user_id: int):
 
 @home.route("/users/<int:user_id>/reactivate", methods=["POST"])
 def reactivate_user(user_id: int):
-    _require(permissions.can_manage_users(current_user))
+    require(permissions.can_manage_users(current_user))
     target = _managed_user_or_404(user_id)
     services.set_active(target, True, actor=current_user, consortium=current_consortium())
     db.session.commit()
@@ -286,7 +278,7 @@ AUDIT_PAGE_SIZE = 50
 
 @home.route("/audit")
 def audit_log():
-    _require(permissions.can_read_audit_log(current_user))
+    require(permissions.can_read_audit_log(current_user))
     page = request.args.get("page", "1")
     page = whole_number(page, low=1, high=99999) or 1
     stmt = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())

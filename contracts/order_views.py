@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from catalog.models import Pilot
 from catalog.permissions import can_view_pilot
-from consortium.context import belongs, current_consortium
+from consortium.context import belongs, current_consortium, require
 from consortium.models import User
 from contracts import order_permissions as can
 from contracts import orders as services
@@ -42,13 +42,6 @@ def order_status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
-def _require(allowed: bool) -> None:
-    if not current_user.is_authenticated:
-        abort(401)
-    if not belongs(current_user):
-        abort(404)
-    if not allowed:
-        abort(403)
 
 
 def visible_orders_stmt(user):
@@ -72,7 +65,7 @@ def _order_or_404(order_id: int) -> Order:
 
 @bp.route("/orders")
 def order_list():
-    _require(True)
+    require(True)
     stmt = visible_orders_stmt(current_user).options(
         selectinload(Order.vehicle), selectinload(Order.member), selectinload(Order.vendor),
         selectinload(Order.created_by))
@@ -103,7 +96,7 @@ def _vehicle_for_ordering(vehicle_id: int) -> Vehicle:
     vehicle = get_or_404(Vehicle, vehicle_id)
     if vehicle.status == "draft" and not (belongs(current_user) and current_user.role == "admin"):
         abort(404)
-    _require(can.can_create_orders(current_user))
+    require(can.can_create_orders(current_user))
     return vehicle
 
 
@@ -192,7 +185,7 @@ def new_order(vehicle_id: int):
 @bp.route("/orders/<int:order_id>/edit", methods=["GET", "POST"])
 def edit_order(order_id: int):
     order = _order_or_404(order_id)
-    _require(can.can_edit_order(current_user, order))
+    require(can.can_edit_order(current_user, order))
     form = OrderForm()
     if request.method == "GET":
         form.po_number.data, form.notes.data = order.po_number, order.notes
@@ -257,7 +250,7 @@ def _act(order_id: int, name: str):
     if name in ("submit", "decline", "cancel"):
         begin_serialized_write()  # these change the committed totals of the vehicle
     order = _order_or_404(order_id)
-    _require(True)
+    require(True)
     try:
         if name == "submit":
             action(order, actor=current_user)

@@ -9,7 +9,6 @@ concurrent submissions can never together overrun either.
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import select
@@ -23,6 +22,7 @@ from marketplace import audit
 from marketplace.db import to_cents, utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
+from marketplace.inputs import parse_date
 
 MAX_LINES = 100
 MAX_QUANTITY = Decimal("10000000")
@@ -95,17 +95,6 @@ def _text(data: dict, name: str, fields: dict, limit: int) -> str:
     return value
 
 
-def _date(data: dict, name: str, fields: dict) -> date | None:
-    raw = data.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        fields[name] = "Enter a date as YYYY-MM-DD."
-        return None
-
-
 def clean_order_data(data: dict, vehicle: Vehicle) -> dict:
     """Validate an order body against the vehicle's price schedule; raises ValidationFailed."""
     fields: dict[str, str] = {}
@@ -161,8 +150,8 @@ def clean_order_data(data: dict, vehicle: Vehicle) -> dict:
     clean = {
         "po_number": _text(data, "po_number", fields, 60),
         "notes": _text(data, "notes", fields, 5000),
-        "delivery_start": _date(data, "delivery_start", fields),
-        "delivery_end": _date(data, "delivery_end", fields),
+        "delivery_start": parse_date(data.get("delivery_start"), "delivery_start", fields, required=False),
+        "delivery_end": parse_date(data.get("delivery_end"), "delivery_end", fields, required=False),
         "lines": lines,
         "terms": terms,
     }

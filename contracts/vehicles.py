@@ -30,6 +30,7 @@ from marketplace import audit
 from marketplace.db import parse_id, to_cents, utcnow, whole_number
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
+from marketplace.inputs import parse_date
 from marketplace.pdf import render_pdf
 from marketplace.templating import money
 
@@ -50,7 +51,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 _MONEY = re.compile(r"\d{1,12}(\.\d{1,2})?")
 _PERCENT = re.compile(r"\d{1,3}(\.\d{1,4})?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def today() -> date:
@@ -157,20 +157,6 @@ def _percent(raw, path: str, fields: dict, default: Decimal) -> Decimal | None:
         return None
     return value
 
-
-def _date(raw, path: str, fields: dict) -> date | None:
-    if raw is None or raw == "":
-        fields[path] = "Enter a date."
-        return None
-    text = raw.strip() if isinstance(raw, str) else None
-    if text is None or not _DATE.fullmatch(text):
-        fields[path] = "Enter a date as YYYY-MM-DD, such as 2026-03-31."
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fields[path] = "That date does not exist."
-        return None
 
 
 def _vehicle_number(raw, consortium: Consortium, vehicle: Vehicle | None, fields: dict) -> str:
@@ -315,8 +301,8 @@ def clean_vehicle_data(data: dict, *, consortium: Consortium, vehicle: Vehicle |
         "vendor": vendor,
         "listings": listings,
         "schedule": _schedule(data.get("price_schedule"), listings, fields),
-        "start_date": _date(data.get("start_date"), "start_date", fields),
-        "end_date": _date(data.get("end_date"), "end_date", fields),
+        "start_date": parse_date(data.get("start_date"), "start_date", fields),
+        "end_date": parse_date(data.get("end_date"), "end_date", fields),
         "renewal": _renewal(data.get("renewal_options"), fields),
         "ceiling": parse_money(data.get("ceiling"), "ceiling", fields, what="ceiling"),
         "admin_fee_pct": _percent(data.get("admin_fee_pct"), "admin_fee_pct", fields, consortium.admin_fee_pct),

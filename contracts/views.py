@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from catalog.models import Listing
 from catalog.pilots import verified_pilots_for
-from consortium.context import belongs, current_consortium, organizations_in
+from consortium.context import belongs, current_consortium, organizations_in, require
 from contracts import permissions, vehicles
 from contracts.forms import JoinForm, ReasonForm, VehicleForm
 from contracts.models import Participation, Vehicle
@@ -59,14 +59,6 @@ def participation_requests_waiting() -> int:
     return db.session.scalar(select(func.count(Participation.id)).where(Participation.status == "requested")) or 0
 
 
-def _require(allowed: bool) -> None:
-    """Sign in first; strangers to the consortium get 404; its own people without the right, 403."""
-    if not current_user.is_authenticated:
-        abort(401)
-    if not belongs(current_user):
-        abort(404)
-    if not allowed:
-        abort(403)
 
 
 def _visible_vehicle(vehicle_id: int, *, detail: bool = False) -> Vehicle:
@@ -78,7 +70,7 @@ def _visible_vehicle(vehicle_id: int, *, detail: bool = False) -> Vehicle:
 
 def _visible_participation(participation_id: int) -> Participation:
     """Never public: sign in first (401); anyone but the member concerned and the office gets 404."""
-    _require(True)
+    require(True)
     participation = vehicles.participation_or_404(participation_id)
     if not permissions.can_view_participation(current_user, participation):
         abort(404)
@@ -194,7 +186,7 @@ def _schedule_candidates(vehicle: Vehicle) -> list[tuple[Listing, list]]:
 
 @bp.route("/vehicles/new", methods=["GET", "POST"])
 def new():
-    _require(permissions.can_manage_vehicles(current_user))
+    require(permissions.can_manage_vehicles(current_user))
     consortium = current_consortium()
     form, listings = _vehicle_form()
     if request.method == "GET":
@@ -217,7 +209,7 @@ def new():
 @bp.route("/vehicles/<int:vehicle_id>/edit", methods=["GET", "POST"])
 def edit(vehicle_id: int):
     vehicle = _visible_vehicle(vehicle_id, detail=True)
-    _require(permissions.can_manage_vehicles(current_user))
+    require(permissions.can_manage_vehicles(current_user))
     if vehicle.status != "draft":
         flash(f"Only a draft vehicle can be edited; {vehicle.number} is {vehicles.effective_status(vehicle)}.",
               "error")
@@ -251,7 +243,7 @@ def edit(vehicle_id: int):
 
 def _lifecycle(vehicle_id: int, action, message: str, *, with_reason: bool = False):
     vehicle = _visible_vehicle(vehicle_id, detail=True)
-    _require(permissions.can_manage_vehicles(current_user))
+    require(permissions.can_manage_vehicles(current_user))
     kwargs = {"reason": ReasonForm().reason.data} if with_reason else {}
     try:
         action(vehicle, actor=current_user, **kwargs)
@@ -287,7 +279,7 @@ def terminate(vehicle_id: int):
 @bp.route("/vehicles/<int:vehicle_id>/join", methods=["GET", "POST"])
 def join(vehicle_id: int):
     vehicle = _visible_vehicle(vehicle_id, detail=True)
-    _require(permissions.can_request_participation(current_user))
+    require(permissions.can_request_participation(current_user))
     blocker = vehicles.participation_blocker(vehicle, current_user.organization)
     if blocker:
         flash(blocker, "info")
@@ -313,7 +305,7 @@ def join(vehicle_id: int):
 
 @bp.route("/participations")
 def participations():
-    _require(permissions.can_list_participations(current_user))
+    require(permissions.can_list_participations(current_user))
     if permissions.can_manage_vehicles(current_user):
         return render_template("contracts/participations.html", admin=True, pending=vehicles.pending_requests(),
                                decided=vehicles.recent_decisions())
@@ -338,7 +330,7 @@ def participation(participation_id: int):
 
 def _decision(participation_id: int, action, message: str):
     item = _visible_participation(participation_id)
-    _require(permissions.can_decide_participation(current_user, item))
+    require(permissions.can_decide_participation(current_user, item))
     try:
         action(item, actor=current_user, reason=ReasonForm().reason.data)
     except DomainError as err:
