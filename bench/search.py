@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import http.client
 import io
 import json
+import logging
 import math
 import os
 import pstats
@@ -48,8 +50,6 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["MARKETPLACE_ENV"] = "development"
-
-import logging  # noqa: E402
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, event, insert, select, text  # noqa: E402
@@ -352,6 +352,24 @@ def search_kwargs(query: dict) -> dict:
 
 # ----------------------------------------------------------------------------------- measurements
 
+class GcWatch:
+    """Pauses of Python's garbage collector (gen 0-2), to tell them apart in the latency tail."""
+
+    def __init__(self):
+        self.pauses: list[tuple[int, float]] = []  # (generation, milliseconds)
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], (time.perf_counter() - self._started) * 1000))
+
+
+GC = GcWatch()
+
+
 class Phase:
     """Latencies (and SQL counts) of one measured phase, stopped early past its time budget."""
 
@@ -364,13 +382,16 @@ class Phase:
         self.errors: list[str] = []
         self.cut_short = False
         self._started = (time.perf_counter(), time.process_time())
+        self._gc_mark = len(GC.pauses)
         self.cpu_share = 0.0
+        self.gc_pauses: list[tuple[int, float]] = []
 
     def finish(self) -> Phase:
         """Note the share of the wall time this process had the CPU: well under 100% means that
         something else on the machine competed for it during the phase."""
         wall, cpu = time.perf_counter() - self._started[0], time.process_time() - self._started[1]
         self.cpu_share = cpu / wall if wall else 0.0
+        self.gc_pauses = GC.pauses[self._gc_mark:]
         return self
 
     def more(self) -> bool:
@@ -383,8 +404,10 @@ class Phase:
         sql = (f"{min(self.sql)}/{statistics.median(self.sql):g}/{max(self.sql)}" if self.sql else "-")
         note = " (time budget reached)" if self.cut_short else ""
         note += f" ({len(self.errors)} errors)" if self.errors else ""
+        full = [ms for generation, ms in self.gc_pauses if generation == 2]
+        gc_ms = f"{sum(ms for _, ms in self.gc_pauses):.0f}/{max(full, default=0):.0f}"
         return (f"{self.label:<46} {len(self.timings):>5} {latency_cells(self.timings)} {sql:>12} "
-                f"{self.cpu_share:>5.0%}{note}")
+                f"{self.cpu_share:>5.0%} {gc_ms:>9}{note}")
 
     def slowest(self, count: int = 5) -> list[str]:
         ranked = sorted(zip(self.timings, self.requests, strict=True), reverse=True)[:count]
@@ -540,7 +563,7 @@ def run(args, workdir: Path) -> None:
     print(f"\n{len(queries)} queries: median {statistics.median(totals):g} hits, {filtered} with filters, "
           f"{len(typos)} misspelled of which {sum(1 for _, s in typos if s)} got a suggestion, e.g. {typos[:3]}")
     print(f"\n{'phase':<46} {'n':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'SQL min/med/max':>12} "
-          f"{'CPU':>5}")
+          f"{'CPU':>5} {'GC ms':>9}")
     for phase in (cold, warm, path, page, api):
         print(phase.row())
         for problem in phase.errors[:3]:
@@ -555,7 +578,8 @@ def run(args, workdir: Path) -> None:
           f"{'met' if max(percentile(page.timings, 95), percentile(api.timings, 95)) <= TARGET_P95_MS else 'MISSED'})")
     print("load average at end: {:.2f} {:.2f} {:.2f}. CPU column: the share of the phase's wall time this process "
           "ran. Under 100% in the engine phases (no I/O) means other processes competed for the cores; phases "
-          "that query PostgreSQL also wait for its server process.".format(*os.getloadavg()))
+          "that query PostgreSQL also wait for its server process. GC ms: all garbage-collector pauses in the phase / "
+          "the longest full (generation 2) one.".format(*os.getloadavg()))
     if args.profile:
         profile_pages(app, queries[:100])
 

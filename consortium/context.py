@@ -14,6 +14,7 @@ from datetime import timedelta
 from flask import abort, current_app, g, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from consortium.models import ApiToken, Consortium, Organization, Supplier, User
 from marketplace.db import utcnow
@@ -121,8 +122,19 @@ def authenticate_token(raw: str) -> User | None:
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         token.last_used_at = now
-        db.session.commit()
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            _best_effort_commit()
+        # a writing request commits it together with its own change
     return token.user
+
+
+def _best_effort_commit() -> None:
+    """Record a token's use without making the request depend on it: under a concurrent writer
+    SQLite may refuse the write at once; the next use records it instead."""
+    try:
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
 
 
 def authenticate_api_request():

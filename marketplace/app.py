@@ -23,6 +23,7 @@ from marketplace.db import MAX_ID
 from marketplace.demo import demo_cli
 from marketplace.errors import register_error_handlers
 from marketplace.extensions import csrf, db, limiter, login_manager, migrate
+from marketplace.locking import serialize_writing_requests
 from marketplace.security import check_csrf, init_security
 from marketplace.templating import init_templating
 
@@ -69,6 +70,7 @@ def build_app(config: dict | None = None) -> Flask:
     # Order matters: resolve the API token and tenant before the CSRF check needs to know about them.
     app.url_value_preprocessor(tenancy_context.pull_consortium_slug)
     app.url_defaults(tenancy_context.add_consortium_slug)
+    app.before_request(serialize_writing_requests)
     app.before_request(tenancy_context.authenticate_api_request)
     app.before_request(check_csrf)
 
