@@ -26,7 +26,8 @@ from marketplace import audit
 from marketplace.db import parse_id, utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
-from marketplace.inputs import parse_date
+from marketplace.inputs import CONTROL_CHARS as _CONTROL
+from marketplace.inputs import clean_text, parse_date
 from marketplace.tenancy import get_or_404
 
 LIMITS = {
@@ -51,7 +52,6 @@ NO_LISTING = "No such published listing."
 CONTENT = ("title", "listing_id", "vendor_name", "host_member_id", "category", "start_date", "end_date", "units",
            "area", "cost", "financing", "metrics", "outcome", "lessons", "references", "status")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NUMBER = re.compile(r"-?\d{1,15}(\.\d{1,10})?")
 _GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
 _MONEY = re.compile(r"\d{1,12}(\.\d{1,2})?")
@@ -64,18 +64,6 @@ def _choice(value, allowed) -> bool:
     return isinstance(value, str) and value in allowed
 
 
-def _clean_text(raw, path: str, fields: dict, *, limit: int, required: bool = False) -> str:
-    if raw is None:
-        raw = ""
-    if not isinstance(raw, str):
-        fields[path] = "Must be text."
-        return ""
-    value = _CONTROL.sub("", raw).strip()
-    if required and not value:
-        fields[path] = "This field is required."
-    elif len(value) > limit:
-        fields[path] = f"Use at most {limit} characters (you used {len(value)})."
-    return value
 
 
 
@@ -135,7 +123,7 @@ def _metrics(raw, fields: dict) -> list[dict]:
             continue
         for name in sorted(set(item) - set(METRIC_FIELDS)):
             fields[f"{path}.{name}"] = "This field is not allowed."
-        kpi = _clean_text(item.get("kpi"), f"{path}.kpi", fields, limit=MAX_KPI, required=True)
+        kpi = clean_text(item.get("kpi"), f"{path}.kpi", fields, limit=MAX_KPI, required=True)
         if "|" in kpi:
             fields[f"{path}.kpi"] = "Do not use the | character in a KPI name."
         elif kpi and kpi.lower() in seen:
@@ -146,7 +134,7 @@ def _metrics(raw, fields: dict) -> list[dict]:
             fields[f"{path}.direction"] = "Choose higher or lower (which is better)."
         metrics.append({
             "kpi": kpi,
-            "unit": _clean_text(item.get("unit"), f"{path}.unit", fields, limit=MAX_UNIT),
+            "unit": clean_text(item.get("unit"), f"{path}.unit", fields, limit=MAX_UNIT),
             "direction": direction,
             "baseline": _number(item.get("baseline"), f"{path}.baseline", fields),
             "target": _number(item.get("target"), f"{path}.target", fields),
@@ -185,10 +173,10 @@ def clean_pilot_data(data: dict, *, consortium_id: int) -> dict:
     fields: dict[str, str] = {}
     for name in sorted(set(data) - set(FIELDS)):
         fields[name] = "This field is not allowed."
-    clean: dict = {name: _clean_text(data.get(name), name, fields, limit=LIMITS[name])
+    clean: dict = {name: clean_text(data.get(name), name, fields, limit=LIMITS[name])
                    for name in ("units", "area", "financing", "lessons", "references")}
-    clean["title"] = _clean_text(data.get("title"), "title", fields, limit=LIMITS["title"], required=True)
-    vendor_name = _clean_text(data.get("vendor_name"), "vendor_name", fields, limit=LIMITS["vendor_name"])
+    clean["title"] = clean_text(data.get("title"), "title", fields, limit=LIMITS["title"], required=True)
+    vendor_name = clean_text(data.get("vendor_name"), "vendor_name", fields, limit=LIMITS["vendor_name"])
     listing = _listing(data, consortium_id, fields)
     has_listing = listing is not None or "listing_id" in fields
     if has_listing and vendor_name:

@@ -16,6 +16,7 @@ from marketplace import audit
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
+from marketplace.inputs import CONTROL_CHARS as _CONTROL
 
 LIMITS = {"title": 200, "summary": 500, "description": 20000}
 MAX_TAGS, MAX_TAG = 20, 40
@@ -23,7 +24,6 @@ MAX_STANDARDS, MAX_STANDARD = 30, 80
 MAX_PRICE_ITEMS = 50
 MAX_PRICE = Decimal("9999999999.99")
 FIELDS = ("title", "summary", "description", "category", "tags", "pricing_models", "standards")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _text(data: dict, name: str, fields: dict, *, required: bool) -> str:

@@ -18,10 +18,10 @@ from marketplace import audit
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
+from marketplace.inputs import CONTROL_CHARS as _CONTROL
 
 MIN_PASSWORD_LENGTH = 12
 # Control characters are dropped from text people type (PostgreSQL cannot even store a NUL byte).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A fixed hash to compare against when the e-mail is unknown, so a failed sign-in takes the same
 # time whether or not the account exists (no user enumeration by timing).
 _DUMMY_HASH = generate_password_hash("not-a-real-password-xxxxxxxx")

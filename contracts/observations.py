@@ -8,7 +8,6 @@ from the order's terms and the verified observations each time (`contracts.perfo
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 
@@ -23,9 +22,9 @@ from marketplace import audit
 from marketplace.db import utcnow, whole_number
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
+from marketplace.inputs import CONTROL_CHARS as _CONTROL
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_NOTE = 5000
 
 

@@ -22,6 +22,7 @@ from marketplace import audit
 from marketplace.db import to_cents, utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
+from marketplace.inputs import CONTROL_CHARS as _CONTROL
 from marketplace.inputs import parse_date
 
 MAX_LINES = 100
@@ -29,7 +30,6 @@ MAX_QUANTITY = Decimal("10000000")
 # The most one line may total: larger amounts would overflow the money columns (integer cents), and no
 # vehicle ceiling comes near it anyway.
 MAX_LINE_TOTAL = Decimal("999999999999.99")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # --- who may buy ---------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from marketplace import audit
 from marketplace.db import parse_id, to_cents, utcnow, whole_number
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
-from marketplace.inputs import parse_date
+from marketplace.inputs import clean_text, parse_date
 from marketplace.pdf import render_pdf
 from marketplace.templating import money
 
@@ -47,7 +47,6 @@ PARTICIPATION_LABELS = {"requested": "Requested", "executed": "Executed", "decli
 NO_LISTING = "No such published listing of this vendor."
 NO_PRICE_ITEM = "No such price item on the covered listings."
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 _MONEY = re.compile(r"\d{1,12}(\.\d{1,2})?")
 _PERCENT = re.compile(r"\d{1,3}(\.\d{1,4})?")
@@ -87,17 +86,7 @@ def is_in_force(vehicle: Vehicle, on: date | None = None) -> bool:
 
 
 def _text(raw, path: str, fields: dict, *, required: bool = False) -> str:
-    if raw is None:
-        raw = ""
-    if not isinstance(raw, str):
-        fields[path] = "Must be text."
-        return ""
-    value = _CONTROL.sub("", raw).strip()
-    if required and not value:
-        fields[path] = "This field is required."
-    elif len(value) > LIMITS[path.split(".")[-1]]:
-        fields[path] = f"Use at most {LIMITS[path.split('.')[-1]]} characters (you used {len(value)})."
-    return value
+    return clean_text(raw, path, fields, limit=LIMITS[path.split(".")[-1]], required=required)
 
 
 def _id(raw) -> int | None:

@@ -24,3 +24,22 @@ def parse_date(raw, path: str, fields: dict, *, required: bool = True) -> date |
     except ValueError:
         fields[path] = "That date does not exist."
         return None
+
+
+# Control characters (except tab, newline, carriage return): never stored; PostgreSQL refuses NUL.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(raw, path: str, fields: dict, *, limit: int, required: bool = False) -> str:
+    """Text without control characters, stripped, at most `limit` characters."""
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str):
+        fields[path] = "Must be text."
+        return ""
+    value = CONTROL_CHARS.sub("", raw).strip()
+    if required and not value:
+        fields[path] = "This field is required."
+    elif len(value) > limit:
+        fields[path] = f"Use at most {limit} characters (you used {len(value)})."
+    return value
