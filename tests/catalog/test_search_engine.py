@@ -177,6 +177,16 @@ def test_a_facet_counts_under_the_other_filters_only(index):
     assert result.facets["proven"] == {"no": 1, "yes": 1}
 
 
+@pytest.mark.parametrize("query", [{}, {"category": "lighting"}, {"q": "sensors"}, {"pricing_model": "purchase"}])
+def test_broad_results_count_facets_the_same_way(index, monkeypatch, query):
+    """Above BROAD_RESULT matches facets are counted by set intersections; the counts must not change."""
+    import catalog.search
+
+    by_pass = index.search(1, **query).facets
+    monkeypatch.setattr(catalog.search, "BROAD_RESULT", 0)
+    assert index.search(1, **query).facets == by_pass
+
+
 def test_filters_combine(index):
     assert ids(index.search(1, "", pricing_model="as_a_service")) == {1, 2, 3}
     assert ids(index.search(1, "", pricing_model="as_a_service", proven=True)) == {1, 3}
