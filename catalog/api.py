@@ -8,7 +8,7 @@ from flask_login import current_user
 from catalog import indexing, permissions, services
 from catalog.models import CATEGORIES, PRICING_MODELS, Listing
 from catalog.pilots import proven_listing_ids
-from consortium.context import belongs, current_consortium
+from consortium.context import belongs, consortium_or_404
 from marketplace.api import ID, PAGE_PARAMS, POSITIVE_MONEY, created, operation, paginate_args
 from marketplace.db import parse_id
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
@@ -107,15 +107,8 @@ def listing_json(listing: Listing, proven: bool, *, detail: bool = True) -> dict
     return data
 
 
-def _consortium_or_404():
-    consortium = current_consortium()
-    if consortium is None:
-        raise NotFound("Name a consortium with the X-Consortium header or ?consortium=.")
-    return consortium
-
-
 def _visible_listing(listing_id: int) -> Listing:
-    _consortium_or_404()
+    consortium_or_404()
     listing = get_or_404(Listing, listing_id)
     if not permissions.can_view_listing(current_user, listing):
         abort(404)
@@ -136,7 +129,7 @@ def _bool_arg(name: str) -> bool | None:
 @operation(api, "/listings", "GET", summary="Search the consortium's published listings", tag="catalog",
            auth=False, query=SEARCH_PARAMS, response=SEARCH_OUT)
 def search_listings():
-    consortium = _consortium_or_404()
+    consortium = consortium_or_404()
     page, per_page = paginate_args()
     fields = {}
     category, model = request.args.get("category"), request.args.get("pricing_model")
@@ -165,7 +158,7 @@ def search_listings():
 @operation(api, "/listings", "POST", summary="Draft a new listing (vendors)", tag="catalog",
            body=LISTING_IN, response=LISTING_OUT, status=201)
 def create_listing(data):
-    consortium = _consortium_or_404()
+    consortium = consortium_or_404()
     if not belongs(current_user):
         raise NotFound("No such consortium.")
     if not permissions.can_create_listing(current_user):

@@ -17,6 +17,7 @@ from marketplace.db import utcnow
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import CONTROL_CHARS as _CONTROL
+from marketplace.inputs import clean_text, decision_reason
 
 LIMITS = {"title": 200, "summary": 500, "description": 20000}
 MAX_TAGS, MAX_TAG = 20, 40
@@ -27,18 +28,7 @@ FIELDS = ("title", "summary", "description", "category", "tags", "pricing_models
 
 
 def _text(data: dict, name: str, fields: dict, *, required: bool) -> str:
-    raw = data.get(name, "")
-    if raw is None:
-        raw = ""
-    if not isinstance(raw, str):
-        fields[name] = "Must be text."
-        return ""
-    value = _CONTROL.sub("", raw).strip()
-    if required and not value:
-        fields[name] = "This field is required."
-    elif len(value) > LIMITS[name]:
-        fields[name] = f"Use at most {LIMITS[name]} characters (you used {len(value)})."
-    return value
+    return clean_text(data.get(name, ""), name, fields, limit=LIMITS[name], required=required)
 
 
 def _word_list(data: dict, name: str, fields: dict, max_items: int, max_len: int) -> list[str]:
@@ -268,15 +258,6 @@ def _transition(listing: Listing, allowed: tuple[str, ...], target: str, verb: s
     return before
 
 
-def _require_reason(reason: str | None) -> str:
-    reason = _CONTROL.sub("", reason or "").strip()
-    if not reason:
-        raise ValidationFailed("Give a reason: the vendor sees it.", {"reason": "A reason is required."})
-    if len(reason) > 2000:
-        raise ValidationFailed("The reason is too long.", {"reason": "Use at most 2000 characters."})
-    return reason
-
-
 def submit_listing(listing: Listing, *, actor: User) -> Listing:
     """Send a draft (or a listing returned for changes) to the consortium office for approval."""
     fields = {}
@@ -294,16 +275,9 @@ def submit_listing(listing: Listing, *, actor: User) -> Listing:
     return listing
 
 
-def _optional_reason(reason: str | None) -> str | None:
-    reason = _CONTROL.sub("", reason or "").strip()
-    if len(reason) > 2000:
-        raise ValidationFailed("The reason is too long.", {"reason": "Use at most 2000 characters."})
-    return reason or None
-
-
 def approve_listing(listing: Listing, *, actor: User, reason: str | None = None) -> Listing:
     """Publish a submitted listing, or make its pending revision live."""
-    reason = _optional_reason(reason)
+    reason = decision_reason(reason, required=False)
     revision = listing.pending_revision
     if listing.status == "submitted":
         listing.status = "published"
@@ -327,7 +301,7 @@ def approve_listing(listing: Listing, *, actor: User, reason: str | None = None)
 
 def request_changes(listing: Listing, *, actor: User, reason: str | None) -> Listing:
     """Send a submission (or a pending revision) back to the vendor with the reason."""
-    reason = _require_reason(reason)
+    reason = decision_reason(reason, required=True, message="Give a reason: the vendor sees it.")
     revision = listing.pending_revision
     if listing.status == "submitted":
         listing.status = "changes_requested"
@@ -348,7 +322,7 @@ def request_changes(listing: Listing, *, actor: User, reason: str | None) -> Lis
 
 
 def suspend_listing(listing: Listing, *, actor: User, reason: str | None) -> Listing:
-    reason = _require_reason(reason)
+    reason = decision_reason(reason, required=True, message="Give a reason: the vendor sees it.")
     _transition(listing, ("published",), "suspended", "suspend")
     listing.status_reason = reason
     db.session.flush()
@@ -358,7 +332,7 @@ def suspend_listing(listing: Listing, *, actor: User, reason: str | None) -> Lis
 
 
 def reinstate_listing(listing: Listing, *, actor: User, reason: str | None) -> Listing:
-    reason = _require_reason(reason)
+    reason = decision_reason(reason, required=True, message="Give a reason: the vendor sees it.")
     _transition(listing, ("suspended",), "published", "reinstate")
     listing.status_reason = reason
     db.session.flush()
@@ -369,7 +343,7 @@ def reinstate_listing(listing: Listing, *, actor: User, reason: str | None) -> L
 
 def withdraw_listing(listing: Listing, *, actor: User, reason: str | None = None) -> Listing:
     """The vendor takes a published listing off the marketplace."""
-    reason = _optional_reason(reason)
+    reason = decision_reason(reason, required=False)
     before = _transition(listing, ("published",), "withdrawn", "withdraw")
     for revision in listing.revisions:
         if revision.status == "pending":

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from consortium.models import ApiToken, Consortium, Organization, Supplier, User
 from marketplace.db import utcnow
-from marketplace.errors import json_error
+from marketplace.errors import NotFound, json_error
 from marketplace.extensions import db
 from marketplace.tenancy import set_current_consortium
 
@@ -77,6 +77,14 @@ def _consortium_by_slug(slug: str) -> Consortium | None:
     if not _SLUG.fullmatch(slug):
         return None
     return db.session.scalar(select(Consortium).where(Consortium.slug == slug))
+
+
+def consortium_or_404() -> Consortium:
+    """The consortium an API call acts in, or a 404 telling the caller how to name one."""
+    consortium = current_consortium()
+    if consortium is None:
+        raise NotFound("Name a consortium with the X-Consortium header or ?consortium=.")
+    return consortium
 
 
 def require(allowed: bool) -> None:

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, jsonify, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from consortium.context import belongs, current_consortium
+from consortium.context import belongs, consortium_or_404
 from contracts import permissions, vehicles
 from contracts.models import Participation, Vehicle
 from marketplace.api import DATE, DATETIME, ID, PAGE_PARAMS, PERCENT, POSITIVE_MONEY, created, operation, paginate_args
@@ -218,15 +218,8 @@ def vehicle_json(vehicle: Vehicle, *, see_money: bool, member_id: int | None = N
     return data
 
 
-def _consortium_or_404():
-    consortium = current_consortium()
-    if consortium is None:
-        raise NotFound("Name a consortium with the X-Consortium header or ?consortium=.")
-    return consortium
-
-
 def _participant_or_404() -> None:
-    _consortium_or_404()
+    consortium_or_404()
     if not belongs(current_user):
         raise NotFound("Not found.")
 
@@ -236,7 +229,7 @@ def _member_id() -> int | None:
 
 
 def _visible_vehicle(vehicle_id: int, *, detail: bool = True) -> Vehicle:
-    _consortium_or_404()
+    consortium_or_404()
     vehicle = vehicles.vehicle_or_404(vehicle_id, detail=detail)
     if not permissions.can_view_vehicle(current_user, vehicle):
         abort(404)
@@ -263,7 +256,7 @@ def _vehicle_response(vehicle: Vehicle, status: int = 200):
 @operation(api, "/vehicles", "GET", summary="Contract vehicles of the consortium visible to the caller",
            tag="vehicles", auth=False, query=[STATUS_PARAM, *PAGE_PARAMS], response=LIST_OUT)
 def list_vehicles():
-    _consortium_or_404()
+    consortium_or_404()
     page, per_page = paginate_args()
     status = request.args.get("status")
     if status and status not in vehicles.STATUS_LABELS:
@@ -288,7 +281,7 @@ def list_vehicles():
 @operation(api, "/vehicles", "POST", summary="Draft a contract vehicle (consortium admins)", tag="vehicles",
            body=VEHICLE_IN, response=VEHICLE_OUT, status=201)
 def create_vehicle(data):
-    consortium = _consortium_or_404()
+    consortium = consortium_or_404()
     _participant_or_404()
     if not permissions.can_manage_vehicles(current_user):
         raise PermissionDenied("Only the consortium office creates vehicles.")

@@ -23,7 +23,7 @@ from marketplace.db import to_cents, utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import CONTROL_CHARS as _CONTROL
-from marketplace.inputs import parse_date
+from marketplace.inputs import decision_reason, parse_date
 
 MAX_LINES = 100
 MAX_QUANTITY = Decimal("10000000")
@@ -320,15 +320,6 @@ def submit_order(order: Order, *, actor: User) -> Order:
     return order
 
 
-def _reason(reason: str | None, *, required: bool) -> str | None:
-    reason = _CONTROL.sub("", reason or "").strip()
-    if required and not reason:
-        raise ValidationFailed("Give a reason.", {"reason": "A reason is required."})
-    if len(reason) > 2000:
-        raise ValidationFailed("The reason is too long.", {"reason": "Use at most 2000 characters."})
-    return reason or None
-
-
 def approve_order(order: Order, *, actor: User, reason: str | None = None) -> Order:
     if order.status != "pending_approval":
         raise Conflict(f"Only an order pending approval can be approved (this one is {order.status}).")
@@ -336,7 +327,7 @@ def approve_order(order: Order, *, actor: User, reason: str | None = None) -> Or
         raise PermissionDenied("Only the member's approver can approve this order.")
     if actor.id == order.created_by_id:
         raise PermissionDenied("You cannot approve an order you created yourself.")
-    reason = _reason(reason, required=False)
+    reason = decision_reason(reason, required=False)
     order.status = "approved"
     order.approved_at = utcnow()
     order.approved_by_id = actor.id
@@ -349,7 +340,7 @@ def approve_order(order: Order, *, actor: User, reason: str | None = None) -> Or
 def decline_order(order: Order, *, actor: User, reason: str | None) -> Order:
     """The approver declines a pending order, or the vendor declines an approved one; the
     commitment is released either way."""
-    reason = _reason(reason, required=True)
+    reason = decision_reason(reason, required=True)
     if order.status == "pending_approval":
         if actor.role != "approver" or actor.organization_id != order.member_id or actor.id == order.created_by_id:
             raise PermissionDenied("Only the member's approver (not the order's author) can decline it.")
@@ -376,7 +367,7 @@ def accept_order(order: Order, *, actor: User, reason: str | None = None) -> Ord
     order.accepted_at = utcnow()
     db.session.flush()
     _record(order, actor, "order.accepted", before={"status": "approved"}, after={"status": "active"},
-            reason=_reason(reason, required=False))
+            reason=decision_reason(reason, required=False))
     return order
 
 
@@ -387,7 +378,7 @@ def cancel_order(order: Order, *, actor: User, reason: str | None = None) -> Ord
     before = order.status
     _release(order)
     order.status = "cancelled"
-    order.status_reason = _reason(reason, required=False)
+    order.status_reason = decision_reason(reason, required=False)
     db.session.flush()
     _record(order, actor, "order.cancelled", before={"status": before}, after={"status": "cancelled"},
             reason=order.status_reason)
@@ -401,7 +392,7 @@ def complete_order(order: Order, *, actor: User, reason: str | None = None) -> O
     order.status = "completed"
     db.session.flush()
     _record(order, actor, "order.completed", before={"status": "active"}, after={"status": "completed"},
-            reason=_reason(reason, required=False))
+            reason=decision_reason(reason, required=False))
     return order
 
 

@@ -30,7 +30,7 @@ from marketplace import audit
 from marketplace.db import parse_id, to_cents, utcnow, whole_number
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
-from marketplace.inputs import clean_text, parse_date
+from marketplace.inputs import clean_text, decision_reason, parse_date
 from marketplace.pdf import render_pdf
 from marketplace.templating import money
 
@@ -382,16 +382,6 @@ def _record(obj, actor: User, action: str, *, before=None, after=None, reason=No
                  reason=reason)
 
 
-def _reason(raw, *, required: bool, message: str) -> str | None:
-    fields: dict[str, str] = {}
-    reason = _text(raw, "reason", fields)
-    if not fields and required and not reason:
-        fields["reason"] = "A reason is required."
-    if fields:
-        raise ValidationFailed(message, fields)
-    return reason or None
-
-
 def _lock(vehicle: Vehicle) -> Vehicle:
     """Re-read the vehicle under a row lock (PostgreSQL), so two concurrent lifecycle steps on it
     serialise instead of both passing their checks."""
@@ -521,7 +511,7 @@ def renew_vehicle(vehicle: Vehicle, *, actor: User) -> Vehicle:
 def terminate_vehicle(vehicle: Vehicle, *, actor: User, reason: str | None) -> Vehicle:
     """End an active vehicle early, with the reason. Pending requests to join are declined."""
     _require_office(actor, vehicle.consortium_id)
-    reason = _reason(reason, required=True, message="Give the reason for terminating the vehicle.")
+    reason = decision_reason(reason, required=True, message="Give the reason for terminating the vehicle.")
     _lock(vehicle)
     status = effective_status(vehicle)
     if status != "active":
@@ -625,7 +615,7 @@ def approve_participation(participation: Participation, *, actor: User, reason: 
     """The consortium office executes the participating addendum: the member may then buy under the
     vehicle. Records who signed for the consortium and when."""
     _require_office(actor, participation.consortium_id)
-    reason = _reason(reason, required=False, message="The note is too long.")
+    reason = decision_reason(reason, required=False, message="The note is too long.")
     vehicle = _lock(participation.vehicle)
     _require_requested(participation)
     status = effective_status(vehicle)
@@ -638,7 +628,7 @@ def approve_participation(participation: Participation, *, actor: User, reason: 
 def decline_participation(participation: Participation, *, actor: User, reason: str | None) -> Participation:
     """The consortium office declines a request to join, with the reason the member sees."""
     _require_office(actor, participation.consortium_id)
-    reason = _reason(reason, required=True, message="Give a reason: the member sees it.")
+    reason = decision_reason(reason, required=True, message="Give a reason: the member sees it.")
     _require_requested(participation)
     _decide(participation, actor, "declined", reason)
     return participation

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from marketplace.errors import ValidationFailed
+
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -43,3 +45,18 @@ def clean_text(raw, path: str, fields: dict, *, limit: int, required: bool = Fal
     elif len(value) > limit:
         fields[path] = f"Use at most {limit} characters (you used {len(value)})."
     return value
+
+
+REASON_LIMIT = 2000
+
+
+def decision_reason(raw, *, required: bool, message: str = "Give a reason.") -> str | None:
+    """The reason recorded with a decision (approve, decline, suspend, …): cleaned text of at most
+    REASON_LIMIT characters; raises ValidationFailed (`message` when a required reason is missing)."""
+    fields: dict[str, str] = {}
+    reason = clean_text(raw, "reason", fields, limit=REASON_LIMIT)
+    if fields:
+        raise ValidationFailed("The reason is too long." if "at most" in fields["reason"] else message, fields)
+    if required and not reason:
+        raise ValidationFailed(message, {"reason": "A reason is required."})
+    return reason or None
