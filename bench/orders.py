@@ -46,12 +46,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import select  # noqa: E402
 
 from bench.search import database_label, fresh_app, http_request, latency_cells, serve  # noqa: E402
-from catalog.models import Listing  # noqa: E402
+from catalog.listings.models import Listing  # noqa: E402
 from consortium.models import Consortium, Organization, User  # noqa: E402
 from consortium.services import issue_token  # noqa: E402
-from contracts import orders as services  # noqa: E402
-from contracts.models import ScheduleItem, Vehicle  # noqa: E402
-from contracts.order_models import Order  # noqa: E402
+from contracts.orders import services as services  # noqa: E402
+from contracts.orders.models import Order  # noqa: E402
+from contracts.vehicles.models import ScheduleItem, Vehicle  # noqa: E402
 from marketplace.db import to_cents  # noqa: E402
 from marketplace.errors import Conflict  # noqa: E402
 from marketplace.extensions import db  # noqa: E402

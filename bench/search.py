@@ -57,9 +57,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from bench.search_engine import CATEGORY_WORDS, GENERIC_WORDS, TYPICAL_QUERIES, make_listings  # noqa: E402
-from catalog import indexing  # noqa: E402
-from catalog.models import CATEGORIES, PRICING_MODELS, Listing, Pilot, PriceItem  # noqa: E402
-from catalog.pilots import proven_listing_ids  # noqa: E402
+from catalog.listings.models import CATEGORIES, PRICING_MODELS, Listing, Pilot, PriceItem  # noqa: E402
+from catalog.pilots.services import proven_listing_ids  # noqa: E402
+from catalog.search import services as indexing  # noqa: E402
 from consortium.models import Consortium, Organization, Supplier, User  # noqa: E402
 from marketplace import create_app  # noqa: E402
 from marketplace.db import utcnow  # noqa: E402
@@ -78,7 +78,7 @@ _TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)
 
 def quiet_logs() -> None:
     """The app logs at INFO in development; keep request lines and migration chatter out of the table."""
-    for name in ("werkzeug", "alembic", "catalog.indexing"):
+    for name in ("werkzeug", "alembic", "catalog.search.services"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalog.search import CatalogIndex  # noqa: E402
+from catalog.search.engine import CatalogIndex  # noqa: E402
 
 CATEGORY_WORDS = {
     "lighting": """led streetlight street lighting luminaire dimming controller photocell adaptive node retrofit pole

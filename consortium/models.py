@@ -26,6 +26,8 @@ class Consortium(TimestampMixin, Base):
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     admin_fee_pct: Mapped[Decimal] = mapped_column(ExactDecimal(), default=Decimal("0"))
+    # IANA zone name: every date and time on a page, PDF, e-mail or message is shown in it.
+    time_zone: Mapped[str] = mapped_column(String(60), default="UTC", server_default="UTC")
 
     organizations: Mapped[list[Organization]] = relationship(back_populates="consortium")
 
@@ -96,6 +98,8 @@ class User(UserMixin, TimestampMixin, Base):
     role: Mapped[str] = mapped_column(String(10))
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped by signing out (and later by a password change): every session of an older version ends.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organization: Mapped[Organization] = relationship(back_populates="users", lazy="joined")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", order_by="ApiToken.id.desc()")

@@ -4,6 +4,7 @@ raise domain errors, write audit events, and never commit (the request or CLI co
 from __future__ import annotations
 
 import re
+from zoneinfo import available_timezones
 import secrets
 from decimal import Decimal
 
@@ -42,12 +43,16 @@ def _home_consortium_id(org: Organization, consortium: Consortium | None) -> int
     return consortium.id
 
 
-def create_consortium(*, name: str, slug: str, legal_basis: str = "", admin_fee_pct=Decimal("0")):
+def create_consortium(*, name: str, slug: str, legal_basis: str = "", admin_fee_pct=Decimal("0"),
+                      time_zone: str = "UTC"):
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", slug):
         raise ValidationFailed("Invalid slug.", {"slug": "Use lower-case letters, digits and dashes."})
+    if time_zone not in available_timezones():
+        raise ValidationFailed("Unknown time zone.", {"time_zone": "Use an IANA name such as America/Phoenix."})
     if db.session.scalar(select(Consortium).where(Consortium.slug == slug)):
         raise Conflict(f"A consortium '{slug}' already exists.", {"slug": "Already taken."})
-    consortium = Consortium(name=name, slug=slug, legal_basis=legal_basis, admin_fee_pct=admin_fee_pct)
+    consortium = Consortium(name=name, slug=slug, legal_basis=legal_basis, admin_fee_pct=admin_fee_pct,
+                            time_zone=time_zone)
     db.session.add(consortium)
     db.session.flush()
     return consortium

@@ -14,9 +14,9 @@ from consortium.context import acting_role, consortium_ids_of, current_consortiu
 from consortium.forms import EmptyForm, InviteUserForm, LoginForm, ReasonForm, TokenForm
 from consortium.models import ApiToken, Consortium, Organization, Supplier, User
 from marketplace.audit import AuditEvent
-from marketplace.db import whole_number
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db, limiter
+from marketplace.inputs import whole_number
 
 auth = Blueprint("auth", __name__, template_folder="templates")
 home = Blueprint("home", __name__, url_prefix="/c/<consortium_slug>", template_folder="templates")

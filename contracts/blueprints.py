@@ -1,14 +1,12 @@
 """Every blueprint of the contracts domain, for the factory to register."""
 
-from contracts import (
-    models,  # noqa: F401 - the models must be known to the metadata and migrations
-    order_api,
-    order_views,
-    performance_api,
-    performance_views,
-)
-from contracts.api import api
-from contracts.views import bp as vehicles_bp
+from contracts.observations import api as performance_api
+from contracts.observations import views as performance_views
+from contracts.orders import api as order_api
+from contracts.orders import views as order_views
+from contracts.vehicles import models as models
+from contracts.vehicles.api import api
+from contracts.vehicles.views import bp as vehicles_bp
 
 BLUEPRINTS: list = [
     vehicles_bp, api,

@@ -9,11 +9,13 @@ from __future__ import annotations
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
-from catalog.models import Listing
+from catalog.listings.models import Listing
 from consortium.models import Consortium, Organization, User
-from contracts import observations, orders, vehicles
-from contracts.models import Participation, Vehicle
-from contracts.order_models import Order
+from contracts.observations import services as observations
+from contracts.orders import services as orders
+from contracts.orders.models import Order
+from contracts.vehicles import services as vehicles
+from contracts.vehicles.models import Participation, Vehicle
 from marketplace.extensions import db
 
 # Each vehicle: its terms, the covered listings with the contract price of each scheduled item (by listing

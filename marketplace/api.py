@@ -18,8 +18,9 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 from jsonschema import Draft202012Validator
 
-from marketplace.db import MAX_ID, whole_number
+from marketplace.db import MAX_ID
 from marketplace.errors import ValidationFailed, json_error
+from marketplace.inputs import whole_number
 
 API_PREFIX = "/api/v1"
 
@@ -138,6 +139,7 @@ def operation(
     auth: bool = True,
     query: list[dict] | None = None,
     content_type: str = "application/json",
+    errors: tuple[int, ...] = (400, 401, 403, 404, 409),
 ) -> Callable:
     """Register an API route and its OpenAPI description in one place."""
 
@@ -164,6 +166,7 @@ def operation(
                 auth=auth,
                 query=query or [],
                 content_type=content_type,
+                errors=errors,
             )
         )
         return wrapped
@@ -237,12 +240,14 @@ def build_openapi() -> dict:
         else:
             success["content"] = {op.content_type: {"schema": {"type": "string", "format": "binary"}}}
         responses: dict = {str(op.status): success}
-        for code in (400, 401, 403, 404, 409):
+        for code in op.errors:
             if code == 401 and not op.auth:
                 continue
             responses[str(code)] = {
                 "description": {400: "Invalid input", 401: "No valid token", 403: "Not allowed",
-                                404: "Not found", 409: "Conflicts with the current state"}[code],
+                                404: "Not found", 409: "Conflicts with the current state (or lost a race)",
+                                413: "Upload too large",
+                                422: "Idempotency-Key reused with a different body"}[code],
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
             }
         entry: dict = {

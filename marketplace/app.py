@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from catalog.blueprints import BLUEPRINTS as CATALOG_BLUEPRINTS
-from catalog.cli import catalog_cli
+from catalog.search.cli import catalog_cli
 from consortium import api as consortium_api
 from consortium import context as tenancy_context
 from consortium import views as consortium_views

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -25,32 +25,6 @@ MAX_ID = 2**31 - 1
 def utcnow() -> datetime:
     """The current time, timezone-aware (a callable default, never evaluated at import)."""
     return datetime.now(UTC)
-
-
-def whole_number(raw, *, low: int = 0, high: int) -> int | None:
-    """An int given as JSON or as ASCII digits (surrounding spaces allowed) from `low` to `high`; None
-    for anything else. `str.isdigit()` alone is not enough: it accepts "²", which `int()` refuses, and
-    an unbounded number overflows the database's integers."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, str):
-        text = raw.strip()
-        if not text or len(text) > 20 or not (text.isascii() and text.isdigit()):
-            return None
-        raw = int(text)
-    if not isinstance(raw, int):
-        return None
-    return raw if low <= raw <= high else None
-
-
-def parse_id(raw) -> int | None:
-    """A row id (1 to MAX_ID) from JSON or text, or None."""
-    return whole_number(raw, low=1, high=MAX_ID)
-
-
-def to_cents(value: Decimal) -> Decimal:
-    """Round a money amount to cents, half up (DESIGN section 5)."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class Base(DeclarativeBase):

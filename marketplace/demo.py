@@ -11,9 +11,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from catalog import pilots as evidence
-from catalog import services as catalog
-from catalog.models import Listing, Pilot
+from catalog.listings import services as catalog
+from catalog.listings.models import Listing, Pilot
+from catalog.pilots import services as evidence
 from consortium import services as people
 from consortium.models import Consortium, Organization, User
 from contracts.demo import load_orders, load_vehicles
@@ -28,6 +28,7 @@ CONSORTIA = [
         "legal_basis": "Cooperative purchasing under A.R.S. §41-2632 and the Greater Phoenix Smart Region "
         "intergovernmental agreement.",
         "admin_fee_pct": Decimal("1.5"),
+        "time_zone": "America/Phoenix",
         "office": ("Greater Phoenix Smart Region Office", "admin@gpsr.example"),
         "members": [
             ("Mesa", "mesa", 504258, Decimal("250000.00")),
@@ -47,6 +48,7 @@ CONSORTIA = [
         "legal_basis": "Cooperative purchasing under C.R.S. §24-110-201 and the Front Range Cities Alliance "
         "intergovernmental agreement.",
         "admin_fee_pct": Decimal("1.0"),
+        "time_zone": "America/Denver",
         "office": ("Front Range Cities Alliance Office", "admin@frca.example"),
         "members": [
             ("Boulder", "boulder", 105485, Decimal("120000.00")),
@@ -60,7 +62,8 @@ CONSORTIA = [
 def _consortium(spec: dict) -> Consortium:
     found = db.session.scalar(select(Consortium).where(Consortium.slug == spec["slug"]))
     return found or people.create_consortium(
-        name=spec["name"], slug=spec["slug"], legal_basis=spec["legal_basis"], admin_fee_pct=spec["admin_fee_pct"]
+        name=spec["name"], slug=spec["slug"], legal_basis=spec["legal_basis"], admin_fee_pct=spec["admin_fee_pct"],
+        time_zone=spec["time_zone"],
     )
 
 

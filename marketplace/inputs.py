@@ -1,18 +1,242 @@
-"""Parsing of user input shared by the domains' services: each helper records a clear message under
-the field's path in `fields` (so every problem is reported at once) and returns None on error."""
+"""The one parser for user input: money, decimals, whole numbers, ids, dates, periods and text.
+
+Every domain's validation uses these helpers, for forms, the API and the CLI alike. Each records a clear
+message under the field's path in `fields` (so every problem is reported at once) and returns None (or
+"" for text) on error, changing nothing. The rules:
+
+- numbers are written with ASCII digits only: "１" or "²" are refused, never converted; JSON floats are
+  refused for money (a float is not an exact amount);
+- money has at most two decimals, is never negative unless asked, and fits the money columns;
+- text is NFC-normalised; control characters (other than tab and line breaks) and lone surrogates are
+  refused with a message, not silently dropped;
+- a message never echoes more than a short excerpt of what was typed.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from marketplace.db import CENT, MAX_ID
 from marketplace.errors import ValidationFailed
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The most any money column holds (integer cents in a BIGINT leave room; no ceiling comes near it).
+MAX_MONEY = Decimal("999999999999.99")
+REASON_LIMIT = 2000
+EXCERPT = 24
+
+# Control characters except tab, newline and carriage return; PostgreSQL refuses NUL outright.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_PLAIN_NUMBER = re.compile(r"-?\d{1,15}(\.\d{1,12})?", re.ASCII)
+_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?", re.ASCII)
+_DIGITS = re.compile(r"\d{1,12}", re.ASCII)
+
+
+def excerpt(raw, limit: int = EXCERPT) -> str:
+    """A short, printable excerpt of a value for an error message."""
+    text = raw if isinstance(raw, str) else repr(raw)
+    text = _SURROGATE.sub("?", CONTROL_CHARS.sub("?", text))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be stored as text, or None: control characters and lone surrogates."""
+    if _SURROGATE.search(value):
+        return "Remove the invalid character (a lone surrogate) from this text."
+    if CONTROL_CHARS.search(value):
+        return "Remove the control character from this text."
+    return None
+
+
+def clean_text(raw, path: str, fields: dict, *, limit: int, required: bool = False) -> str:
+    """Text, NFC-normalised and stripped, at most `limit` characters; control characters and lone
+    surrogates are refused with a message."""
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str):
+        fields[path] = "Must be text."
+        return ""
+    problem = text_problem(raw)
+    if problem:
+        fields[path] = problem
+        return ""
+    value = unicodedata.normalize("NFC", raw).strip()
+    if required and not value:
+        fields[path] = "This field is required."
+    elif len(value) > limit:
+        fields[path] = f"Use at most {limit} characters (you used {len(value)})."
+    return value
+
+
+def clean_words(raw, path: str, fields: dict, *, max_items: int, item_limit: int) -> list[str]:
+    """A list of short texts (tags, standards) from a list or a comma-separated string; duplicates
+    (case-insensitive) and blanks dropped."""
+    if raw is None or raw == "":
+        return []
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list):
+        fields[path] = "Must be a list of words or a comma-separated text."
+        return []
+    values: list[str] = []
+    for i, item in enumerate(items):
+        word = clean_text(item, f"{path}.{i}", fields, limit=item_limit)
+        if word and word.casefold() not in {v.casefold() for v in values}:
+            values.append(word)
+    if len(values) > max_items:
+        fields[path] = f"Use at most {max_items} entries."
+    return values
+
+
+def decision_reason(raw, *, required: bool, message: str = "Give a reason.") -> str | None:
+    """The reason recorded with a decision (approve, decline, suspend, …): cleaned text of at most
+    REASON_LIMIT characters; raises ValidationFailed (`message` when a required reason is missing)."""
+    fields: dict[str, str] = {}
+    reason = clean_text(raw, "reason", fields, limit=REASON_LIMIT)
+    if fields:
+        summary = "The reason is too long." if "at most" in fields["reason"] else fields["reason"]
+        raise ValidationFailed(summary, fields)
+    if required and not reason:
+        raise ValidationFailed(message, {"reason": "A reason is required."})
+    return reason or None
+
+
+# --- numbers -------------------------------------------------------------------------------------
+
+
+def _number_text(raw, *, allow_float: bool, grouping: bool, currency: bool, percent: bool) -> str | None:
+    """The plain ASCII text of a number given as a string or int (or float, when allowed), or None."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return str(raw)
+    if isinstance(raw, float) and allow_float:
+        return repr(raw) if raw == raw and raw not in (float("inf"), float("-inf")) else None
+    if isinstance(raw, Decimal):
+        return format(raw, "f") if raw.is_finite() else None
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if currency:
+        text = text.replace("$", "", 1) if text.startswith(("$", "-$")) else text
+    if percent:
+        text = text.removesuffix("%").strip()
+    if grouping and _GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    return text if _PLAIN_NUMBER.fullmatch(text) else None
+
+
+def parse_decimal(raw, path: str, fields: dict, *, what: str = "number", places: int = 10,
+                  low: Decimal | int | None = None, high: Decimal | int | None = None, low_open: bool = False,
+                  required: bool = True, default: Decimal | None = None, example: str = "12.5",
+                  allow_float: bool = False, grouping: bool = True, currency: bool = False,
+                  percent: bool = False) -> Decimal | None:
+    """A decimal number written with ASCII digits (a string or an int; thousands separators allowed),
+    at most `places` decimals, within [low, high] (low excluded when `low_open`)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if required:
+            fields[path] = f"Enter the {what}."
+        return default
+    text = _number_text(raw, allow_float=allow_float, grouping=grouping, currency=currency, percent=percent)
+    if text is None:
+        fields[path] = f"Enter the {what} as a number written with digits, such as {example}."
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern above admits only valid numbers
+        fields[path] = f"Enter the {what} as a number, such as {example}."
+        return None
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > places:
+        fields[path] = (f"Use at most {places} decimals for the {what}"
+                        + (" (fractions of a cent are not allowed)." if places == 2 and currency else "."))
+        return None
+    if low is not None and (value <= low if low_open else value < low):
+        if low == 0:
+            fields[path] = f"The {what} must be more than zero." if low_open else f"The {what} cannot be negative."
+        else:
+            fields[path] = f"The {what} must be {'more than' if low_open else 'at least'} {low}."
+        return None
+    if high is not None and value > high:
+        fields[path] = f"The {what} cannot be more than {high:,}." if high < MAX_MONEY else f"The {what} is too large."
+        return None
+    return value
+
+
+def parse_money(raw, path: str, fields: dict, *, what: str = "amount", required: bool = True,
+                positive: bool = True, allow_negative: bool = False, high: Decimal = MAX_MONEY,
+                default: Decimal | None = None) -> Decimal | None:
+    """An amount of money: at most two decimals (never a float), more than zero when `positive`
+    (else zero or more), at most `high`; a leading $ and thousands separators are accepted."""
+    low = None if allow_negative else Decimal(0)
+    value = parse_decimal(raw, path, fields, what=what, places=2, low=low, low_open=positive and not allow_negative,
+                          high=high, required=required, default=default, example="1250.00", currency=True)
+    return None if value is None else value.quantize(CENT)
+
+
+def parse_percent(raw, path: str, fields: dict, *, what: str = "percentage", places: int = 4,
+                  required: bool = True, default: Decimal | None = None, high: Decimal | int = 100) -> Decimal | None:
+    """A percentage from 0 to `high` (100) with at most `places` decimals; a trailing % is accepted."""
+    return parse_decimal(raw, path, fields, what=what, places=places, low=0, high=high, required=required,
+                         default=default, example="1.5", percent=True)
+
+
+def to_cents(value: Decimal) -> Decimal:
+    """Round a money amount to cents, half up (DESIGN section 5)."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def whole_number(raw, *, low: int = 0, high: int) -> int | None:
+    """An int given as JSON or as ASCII digits (surrounding spaces allowed) from `low` to `high`; None
+    for anything else. `str.isdigit()` alone is not enough: it accepts "²", which `int()` refuses, and
+    an unbounded number overflows the database's integers."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str):
+        text = raw.strip()
+        if not _DIGITS.fullmatch(text):
+            return None
+        raw = int(text)
+    if not isinstance(raw, int):
+        return None
+    return raw if low <= raw <= high else None
+
+
+def parse_int(raw, path: str, fields: dict, *, what: str, low: int = 0, high: int, required: bool = True,
+              default: int | None = None) -> int | None:
+    """A whole number from `low` to `high`, as an int (JSON) or ASCII digits (a form or a query)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if required:
+            fields[path] = f"Enter the {what}."
+        return default
+    value = whole_number(raw, low=low, high=high)
+    if value is None:
+        fields[path] = f"Enter the {what} as a whole number from {low} to {high:,}."
+    return value
+
+
+def parse_id(raw) -> int | None:
+    """A row id (1 to MAX_ID) from JSON or text, or None."""
+    return whole_number(raw, low=1, high=MAX_ID)
+
+
+def parse_period(raw, path: str = "period", fields: dict | None = None, *, high: int | None = None) -> int | None:
+    """A period number (1, 2, …, at most `high`), e.g. from `?period=`; Unicode digits are refused."""
+    fields = {} if fields is None else fields
+    return parse_int(raw, path, fields, what="period", low=1, high=high or 10_000)
+
+
+# --- dates ---------------------------------------------------------------------------------------
 
 
 def parse_date(raw, path: str, fields: dict, *, required: bool = True) -> date | None:
-    """An ISO date (YYYY-MM-DD)."""
+    """An ISO date (YYYY-MM-DD) written with ASCII digits."""
     if raw is None or raw == "":
         if required:
             fields[path] = "Enter a date."
@@ -28,35 +252,19 @@ def parse_date(raw, path: str, fields: dict, *, required: bool = True) -> date |
         return None
 
 
-# Control characters (except tab, newline, carriage return): never stored; PostgreSQL refuses NUL.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+def parse_choice(raw, path: str, fields: dict, choices, *, what: str = "value", required: bool = True):
+    """One of `choices` (a collection of strings)."""
+    if raw is None or raw == "":
+        if required:
+            fields[path] = f"Choose a {what}."
+        return None
+    if not isinstance(raw, str) or raw not in choices:
+        fields[path] = f"Choose one of: {', '.join(sorted(choices))}."
+        return None
+    return raw
 
 
-def clean_text(raw, path: str, fields: dict, *, limit: int, required: bool = False) -> str:
-    """Text without control characters, stripped, at most `limit` characters."""
-    if raw is None:
-        raw = ""
-    if not isinstance(raw, str):
-        fields[path] = "Must be text."
-        return ""
-    value = CONTROL_CHARS.sub("", raw).strip()
-    if required and not value:
-        fields[path] = "This field is required."
-    elif len(value) > limit:
-        fields[path] = f"Use at most {limit} characters (you used {len(value)})."
-    return value
-
-
-REASON_LIMIT = 2000
-
-
-def decision_reason(raw, *, required: bool, message: str = "Give a reason.") -> str | None:
-    """The reason recorded with a decision (approve, decline, suspend, …): cleaned text of at most
-    REASON_LIMIT characters; raises ValidationFailed (`message` when a required reason is missing)."""
-    fields: dict[str, str] = {}
-    reason = clean_text(raw, "reason", fields, limit=REASON_LIMIT)
+def raise_if(fields: dict, message: str) -> None:
+    """Raise ValidationFailed with `message` and the per-field messages when any were recorded."""
     if fields:
-        raise ValidationFailed("The reason is too long." if "at most" in fields["reason"] else message, fields)
-    if required and not reason:
-        raise ValidationFailed(message, {"reason": "A reason is required."})
-    return reason or None
+        raise ValidationFailed(message, fields)

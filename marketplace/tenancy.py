@@ -15,8 +15,9 @@ from flask import abort
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from marketplace.db import TenantMixin, parse_id
+from marketplace.db import TenantMixin
 from marketplace.extensions import db
+from marketplace.inputs import parse_id
 
 _KEY = "consortium_id"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from catalog import services
-from catalog.models import Listing
+from catalog.listings import services as services
+from catalog.listings.models import Listing
 from marketplace.extensions import db
 from tests.conftest import _APP as _unused  # noqa: F401 - the app fixture sets it
 from tests.conftest import consortium, org, user

@@ -6,7 +6,7 @@ vendors only see verified pilots (404 otherwise); Front Range people get 404 eve
 
 import pytest
 
-from catalog import pilots
+from catalog.pilots import services as pilots
 from tests.access import case, expand, run_case
 from tests.catalog.test_pilots import form_data, pilot_data, published_listing, recorded_pilot, verified_pilot
 from tests.conftest import user

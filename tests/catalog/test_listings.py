@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from catalog.models import Listing
+from catalog.listings.models import Listing
 from marketplace.audit import AuditEvent
 from tests.catalog.factories import listing_data, make_listing
 from tests.conftest import fetch

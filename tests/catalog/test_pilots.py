@@ -7,9 +7,9 @@ import pytest
 from flask import render_template_string
 from sqlalchemy import func, select
 
-from catalog import pilots
-from catalog import services as listings
-from catalog.models import Pilot
+from catalog.listings import services as listings
+from catalog.listings.models import Pilot
+from catalog.pilots import services as pilots
 from consortium.context import use_consortium
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db
@@ -344,7 +344,7 @@ def test_evidence_partial_shows_each_verified_pilot(app):
     with app.test_request_context("/c/gpsr/listings"):
         use_consortium(consortium("gpsr"))
         evidence = pilots.verified_pilots_for([listing_id])[listing_id]
-        html = render_template_string('{% include "catalog/_pilot_evidence.html" %}', pilots=evidence)
+        html = render_template_string('{% include "catalog/pilots/_pilot_evidence.html" %}', pilots=evidence)
     assert html.count('data-testid="pilot-evidence"') == 2
     assert "Mesa sensors" in html and "Tempe sensors" in html and "Outcome: Not met" in html
     assert "80 → <strong>97.2</strong>" in html and "/c/gpsr/pilots/" in html

@@ -11,7 +11,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.qparser import MultifieldParser
 
-from catalog.search import MAX_PER_PAGE, TEXT_FIELDS, CatalogIndex, IndexUnavailable, SearchResult
+from catalog.search.engine import MAX_PER_PAGE, TEXT_FIELDS, CatalogIndex, IndexUnavailable, SearchResult
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +24,7 @@ def _fresh_search_index():
 def caplog(caplog, monkeypatch):
     # Alembic's fileConfig() (run by an in-process `db upgrade`) disables loggers that already
     # exist, this module's included; the failures must still be seen to be logged here.
-    monkeypatch.setattr(logging.getLogger("catalog.search"), "disabled", False)
+    monkeypatch.setattr(logging.getLogger("catalog.search.engine"), "disabled", False)
     return caplog
 
 
@@ -180,10 +180,10 @@ def test_a_facet_counts_under_the_other_filters_only(index):
 @pytest.mark.parametrize("query", [{}, {"category": "lighting"}, {"q": "sensors"}, {"pricing_model": "purchase"}])
 def test_broad_results_count_facets_the_same_way(index, monkeypatch, query):
     """Above BROAD_RESULT matches facets are counted by set intersections; the counts must not change."""
-    import catalog.search
+    import catalog.search.engine as engine_module
 
     by_pass = index.search(1, **query).facets
-    monkeypatch.setattr(catalog.search, "BROAD_RESULT", 0)
+    monkeypatch.setattr(engine_module, "BROAD_RESULT", 0)
     assert index.search(1, **query).facets == by_pass
 
 
@@ -348,7 +348,7 @@ def test_rebuild_never_deletes_a_directory_that_is_not_an_index(tmp_path):
 def test_missing_index_raises_until_rebuilt(tmp_path, caplog):
     idx = CatalogIndex(tmp_path / "never-built")
 
-    with caplog.at_level(logging.ERROR, logger="catalog.search"):
+    with caplog.at_level(logging.ERROR, logger="catalog.search.engine"):
         with pytest.raises(IndexUnavailable):
             idx.search(1, "lighting")
         with pytest.raises(IndexUnavailable):
@@ -379,7 +379,7 @@ def test_corrupt_index_raises_until_rebuilt(index, tmp_path, damage, caplog):
     _damage(tmp_path / "search-index", damage)
     fresh = CatalogIndex(tmp_path / "search-index")
 
-    with caplog.at_level(logging.ERROR, logger="catalog.search"), pytest.raises(IndexUnavailable):
+    with caplog.at_level(logging.ERROR, logger="catalog.search.engine"), pytest.raises(IndexUnavailable):
         fresh.search(1, "lighting")
     assert "unavailable" in caplog.text
     assert not fresh.is_healthy()

@@ -9,8 +9,8 @@ from datetime import date
 from decimal import Decimal
 
 from consortium.models import Consortium
-from contracts import vehicles
-from contracts.models import Participation, Vehicle
+from contracts.vehicles import services as vehicles
+from contracts.vehicles.models import Participation, Vehicle
 from marketplace.extensions import db
 from tests.catalog.factories import make_listing
 from tests.conftest import consortium, org, user

@@ -9,9 +9,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from catalog.models import Listing
-from contracts import orders as services
-from contracts.models import Participation, ScheduleItem, Vehicle
+from catalog.listings.models import Listing
+from contracts.orders import services as services
+from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from tests.catalog.factories import make_listing

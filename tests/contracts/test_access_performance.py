@@ -3,7 +3,7 @@ principals' member) with ParkSense (the vendor principal), active, with example 
 
 import pytest
 
-from contracts import observations
+from contracts.observations import services as observations
 from marketplace.extensions import db
 from tests.access import case, expand, run_case
 from tests.conftest import user

@@ -11,11 +11,11 @@ from decimal import Decimal
 
 from sqlalchemy import delete, select
 
-from catalog.models import Listing
+from catalog.listings.models import Listing
 from consortium.models import Consortium, Organization, User
-from contracts import orders as services
-from contracts.models import ScheduleItem, Vehicle, vehicle_listing
-from contracts.order_models import Order
+from contracts.orders import services as services
+from contracts.orders.models import Order
+from contracts.vehicles.models import ScheduleItem, Vehicle, vehicle_listing
 from marketplace.audit import AuditEvent
 from marketplace.errors import Conflict
 from marketplace.extensions import db

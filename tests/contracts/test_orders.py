@@ -7,8 +7,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from contracts.models import Participation, Vehicle
-from contracts.order_models import Order
+from contracts.orders.models import Order
+from contracts.vehicles.models import Participation, Vehicle
 from marketplace.audit import AuditEvent
 from tests.conftest import fetch
 from tests.contracts.order_factories import lines_for, make_order, make_vehicle
@@ -172,7 +172,7 @@ def test_who_cannot_order(app, client, api_token):
 def test_expired_and_draft_vehicles_take_no_orders(app, client, api_token, monkeypatch):
     from datetime import date, timedelta
 
-    from contracts import vehicles
+    from contracts.vehicles import services as vehicles
 
     vehicle = _vehicle(app)
     draft = _vehicle(app, number="GPSR-T-DRAFT", status="draft")

@@ -8,9 +8,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from catalog.models import Listing
-from contracts import vehicles
-from contracts.models import Participation, Vehicle
+from catalog.listings.models import Listing
+from contracts.vehicles import services as vehicles
+from contracts.vehicles.models import Participation, Vehicle
 from marketplace import pdf as pdf_kernel
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db

@@ -6,7 +6,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from contracts.order_models import Observation
+from contracts.orders.models import Observation
 from tests.conftest import fetch
 from tests.contracts.order_factories import lines_for, make_vehicle
 
@@ -213,7 +213,7 @@ def _terms_form(vehicle, **terms) -> dict:
 
 
 def test_terms_through_the_order_form(app, client, login):
-    from contracts.order_models import Order
+    from contracts.orders.models import Order
 
     with app.test_request_context():
         vehicle = make_vehicle()
@@ -235,7 +235,7 @@ def test_terms_through_the_order_form(app, client, login):
 
 
 def test_pilot_prefills_kpis(app, client, login):
-    from catalog.models import Pilot
+    from catalog.listings.models import Pilot
 
     with app.test_request_context():
         vehicle = make_vehicle()

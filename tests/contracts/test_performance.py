@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contracts.performance import (
+from contracts.performance.settlement import (
     Settlement,
     Terms,
     TermsError,

@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from catalog import services as catalog_services
-from catalog.models import Listing
-from contracts import vehicles
-from contracts.models import Participation, ScheduleItem, Vehicle, vehicle_listing
+from catalog.listings import services as catalog_services
+from catalog.listings.models import Listing
+from contracts.vehicles import services as vehicles
+from contracts.vehicles.models import Participation, ScheduleItem, Vehicle, vehicle_listing
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db
 from tests.catalog.factories import make_listing

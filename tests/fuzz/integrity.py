@@ -14,12 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
-from catalog.models import Listing, ListingRevision, Pilot, PriceItem
+from catalog.listings.models import Listing, ListingRevision, Pilot, PriceItem
 from consortium.models import ApiToken, Organization, Supplier, User
-from contracts.models import Participation, ScheduleItem, Vehicle
-from contracts.order_models import COMMITTED_STATUSES, Observation, Order, OrderLine
-from contracts.performance import not_to_exceed
-from contracts.terms import TermsError, parse_terms
+from contracts.orders.models import COMMITTED_STATUSES, Observation, Order, OrderLine
+from contracts.performance.settlement import not_to_exceed
+from contracts.performance.terms import TermsError, parse_terms
+from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db
 

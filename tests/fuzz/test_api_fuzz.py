@@ -32,10 +32,10 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import select
 
 import marketplace.app  # noqa: F401 - importing the factory registers every domain's operations
-from catalog.models import Listing, Pilot, PriceItem
+from catalog.listings.models import Listing, Pilot, PriceItem
 from consortium.models import Organization
-from contracts.models import Participation, ScheduleItem, Vehicle
-from contracts.order_models import Observation, Order
+from contracts.orders.models import Observation, Order
+from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
 from marketplace.api import build_openapi
 from marketplace.extensions import db
 from tests.fuzz.integrity import assert_integrity

@@ -29,11 +29,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from catalog.models import Listing, ListingRevision, Pilot, PriceItem
+from catalog.listings.models import Listing, ListingRevision, Pilot, PriceItem
 from consortium.models import ApiToken, User
-from contracts import vehicles
-from contracts.models import Participation, ScheduleItem, Vehicle
-from contracts.order_models import Observation, Order, OrderLine
+from contracts.orders.models import Observation, Order, OrderLine
+from contracts.vehicles import services as vehicles
+from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db, limiter
 from tests.conftest import org, user

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from contracts.models import ScheduleItem
-from contracts.order_models import Order
+from contracts.orders.models import Order
+from contracts.vehicles.models import ScheduleItem
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db
 from tests.conftest import user
@@ -102,7 +102,11 @@ def test_nul_bytes_in_sign_in_slugs_keys_and_reasons_are_harmless(app, client, l
     assert response.status_code == 400 and "Idempotency-Key" in response.get_json()["error"]["fields"]
     listing = client.post("/api/v1/listings/1/suspend", json={"reason": "recall"}, headers=headers)
     assert listing.status_code == 200
-    reinstated = client.post("/api/v1/listings/1/reinstate", json={"reason": "ok \x00"}, headers=headers)
+    # A NUL in a reason is refused with a field message (never stored, never silently dropped), and the
+    # listing stays suspended.
+    refused = client.post("/api/v1/listings/1/reinstate", json={"reason": "ok \x00"}, headers=headers)
+    assert refused.status_code == 400 and "control character" in refused.get_json()["error"]["fields"]["reason"]
+    reinstated = client.post("/api/v1/listings/1/reinstate", json={"reason": "ok"}, headers=headers)
     assert reinstated.status_code == 200 and reinstated.get_json()["status_reason"] == "ok"
 
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from catalog import services as listings
-from contracts import observations, orders
-from contracts.models import Vehicle
-from contracts.order_models import Order
+from catalog.listings import services as listings
+from contracts.observations import services as observations
+from contracts.orders import services as orders
+from contracts.orders.models import Order
+from contracts.vehicles.models import Vehicle
 from marketplace.extensions import db
 from tests.catalog.factories import listing_data, make_listing
 from tests.conftest import user

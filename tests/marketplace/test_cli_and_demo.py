@@ -52,7 +52,7 @@ def test_users_create(app, _transaction):
 
 
 def test_demo_shows_orders_in_several_states_and_a_settled_window(app, client, api_token):
-    from contracts.order_models import Order
+    from contracts.orders.models import Order
 
     with app.app_context():
         states = dict(db.session.execute(select(Order.po_number, Order.status)).all())

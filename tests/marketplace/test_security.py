@@ -131,10 +131,10 @@ def _unsafe_html_routes(app) -> list[str]:
 def _row_counts(app) -> dict:
     from sqlalchemy import func, select
 
-    from catalog.models import Listing
+    from catalog.listings.models import Listing
     from consortium.models import ApiToken, User
-    from contracts.models import Participation, Vehicle
-    from contracts.order_models import Observation, Order
+    from contracts.orders.models import Observation, Order
+    from contracts.vehicles.models import Participation, Vehicle
     from marketplace.audit import AuditEvent
     from marketplace.extensions import db
 
@@ -242,10 +242,10 @@ def _inject_everywhere(app) -> dict[str, int]:
     measurement note, decision reasons and the consortium's legal basis."""
     from sqlalchemy import select
 
-    from catalog.models import Listing
+    from catalog.listings.models import Listing
     from consortium.models import Consortium
-    from contracts.models import Participation, Vehicle
-    from contracts.order_models import Order
+    from contracts.orders.models import Order
+    from contracts.vehicles.models import Participation, Vehicle
     from marketplace.audit import AuditEvent
     from marketplace.extensions import db
 

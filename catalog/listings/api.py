@@ -1,0 +1,228 @@
+"""JSON API for listings (DESIGN section 7)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+from flask_login import current_user
+
+from catalog.listings import permissions as permissions
+from catalog.listings import services as services
+from catalog.listings.models import CATEGORIES, PRICING_MODELS, Listing
+from catalog.pilots.services import proven_listing_ids
+from catalog.search import services as indexing
+from consortium.context import belongs, consortium_or_404
+from marketplace.api import ID, PAGE_PARAMS, POSITIVE_MONEY, created, operation, paginate_args
+from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
+from marketplace.extensions import db
+from marketplace.inputs import parse_id
+from marketplace.tenancy import get_or_404
+
+api = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
+
+_TEXT_LIST = {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 200}}
+PRICE_ITEM_IN = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "unit", "list_price"],
+    "properties": {
+        "id": ID,
+        "name": {"type": "string", "maxLength": 200},
+        "unit": {"type": "string", "maxLength": 40},
+        "list_price": POSITIVE_MONEY,
+    },
+}
+_LISTING_PROPS = {
+    "title": {"type": "string", "maxLength": 1000},
+    "summary": {"type": "string", "maxLength": 5000},
+    "description": {"type": "string", "maxLength": 100000},
+    "category": {"type": "string", "enum": list(CATEGORIES)},
+    "tags": _TEXT_LIST,
+    "pricing_models": {"type": "array", "maxItems": 4, "items": {"type": "string", "enum": list(PRICING_MODELS)}},
+    "price_items": {"type": "array", "maxItems": 50, "items": PRICE_ITEM_IN},
+    "standards": _TEXT_LIST,
+}
+LISTING_IN = {"type": "object", "additionalProperties": False, "required": ["title", "summary", "category"],
+              "properties": _LISTING_PROPS}
+LISTING_PATCH = {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": _LISTING_PROPS}
+REASON_IN = {"type": "object", "additionalProperties": False,
+             "properties": {"reason": {"type": "string", "maxLength": 2000}}}
+LISTING_OUT = {
+    "type": "object",
+    "required": ["id", "status", "title", "summary", "category", "vendor", "price_items", "proven"],
+    "properties": {
+        "id": ID,
+        "status": {"type": "string"},
+        "title": {"type": "string"},
+        "summary": {"type": "string"},
+        "description": {"type": "string"},
+        "category": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "pricing_models": {"type": "array", "items": {"type": "string"}},
+        "standards": {"type": "array", "items": {"type": "string"}},
+        "price_items": {"type": "array", "items": {"type": "object", "properties": {
+            "id": ID, "name": {"type": "string"}, "unit": {"type": "string"}, "list_price": {"type": "string"}}}},
+        "vendor": {"type": "object", "properties": {"id": ID, "name": {"type": "string"}}},
+        "proven": {"type": "boolean"},
+        "status_reason": {"type": ["string", "null"]},
+        "pending_revision": {"type": ["object", "null"]},
+        "published_at": {"type": ["string", "null"]},
+    },
+}
+SEARCH_OUT = {
+    "type": "object",
+    "required": ["results", "total", "facets"],
+    "properties": {
+        "results": {"type": "array", "items": LISTING_OUT},
+        "total": {"type": "integer"},
+        "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
+        "facets": {"type": "object", "additionalProperties": {"type": "object",
+                                                               "additionalProperties": {"type": "integer"}}},
+        "suggestion": {"type": ["string", "null"]},
+    },
+}
+SEARCH_PARAMS = [
+    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 500}},
+    {"name": "category", "in": "query", "schema": {"type": "string", "enum": list(CATEGORIES)}},
+    {"name": "pricing_model", "in": "query", "schema": {"type": "string", "enum": list(PRICING_MODELS)}},
+    {"name": "proven", "in": "query", "schema": {"type": "boolean"}},
+    {"name": "vendor_id", "in": "query", "schema": ID},
+    *PAGE_PARAMS,
+]
+
+
+def listing_json(listing: Listing, proven: bool, *, detail: bool = True) -> dict:
+    content = services.listing_content(listing)
+    data = {
+        "id": listing.id,
+        "status": listing.status,
+        **content,
+        "vendor": {"id": listing.vendor_id, "name": listing.vendor.name},
+        "proven": proven,
+        "published_at": listing.published_at.isoformat() if listing.published_at else None,
+    }
+    if detail and permissions.can_see_history(current_user, listing):
+        revision = listing.pending_revision
+        data["status_reason"] = listing.status_reason
+        data["pending_revision"] = {"id": revision.id, "proposed": revision.proposed,
+                                    "created_at": revision.created_at.isoformat()} if revision else None
+    return data
+
+
+def _visible_listing(listing_id: int) -> Listing:
+    consortium_or_404()
+    listing = get_or_404(Listing, listing_id)
+    if not permissions.can_view_listing(current_user, listing):
+        abort(404)
+    return listing
+
+
+def _bool_arg(name: str) -> bool | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return None  # "not proven" is not a useful filter; treat as no filter
+    raise ValidationFailed("Invalid filter.", {name: "Use true or false."})
+
+
+@operation(api, "/listings", "GET", summary="Search the consortium's published listings", tag="catalog",
+           auth=False, query=SEARCH_PARAMS, response=SEARCH_OUT)
+def search_listings():
+    consortium = consortium_or_404()
+    page, per_page = paginate_args()
+    fields = {}
+    category, model = request.args.get("category"), request.args.get("pricing_model")
+    if category and category not in CATEGORIES:
+        fields["category"] = "Unknown category."
+    if model and model not in PRICING_MODELS:
+        fields["pricing_model"] = "Unknown pricing model."
+    vendor = request.args.get("vendor_id")
+    if vendor and parse_id(vendor) is None:
+        fields["vendor_id"] = "Must be the id of a vendor."
+    if fields:
+        raise ValidationFailed("Invalid filters.", fields)
+    result = indexing.search(
+        consortium.id, (request.args.get("q") or "")[:500], category=category or None, pricing_model=model or None,
+        proven=_bool_arg("proven"), vendor_id=parse_id(vendor) if vendor else None, page=page, per_page=per_page,
+    )
+    listings = indexing.load_published(result.ids)
+    proven = proven_listing_ids([x.id for x in listings])
+    return jsonify({
+        "results": [listing_json(x, x.id in proven, detail=False) for x in listings],
+        "total": result.total, "page": page, "per_page": per_page, "facets": result.facets,
+        "suggestion": result.suggestion,
+    })
+
+
+@operation(api, "/listings", "POST", summary="Draft a new listing (vendors)", tag="catalog",
+           body=LISTING_IN, response=LISTING_OUT, status=201)
+def create_listing(data):
+    consortium = consortium_or_404()
+    if not belongs(current_user):
+        raise NotFound("No such consortium.")
+    if not permissions.can_create_listing(current_user):
+        raise PermissionDenied("Only vendor staff create listings.")
+    listing = services.create_listing(consortium=consortium, vendor=current_user.organization, data=data,
+                                      actor=current_user)
+    db.session.commit()
+    return created(listing_json(listing, False))
+
+
+@operation(api, "/listings/<int:listing_id>", "GET", summary="One listing", tag="catalog", auth=False,
+           response=LISTING_OUT)
+def get_listing(listing_id):
+    listing = _visible_listing(listing_id)
+    return jsonify(listing_json(listing, listing.id in proven_listing_ids([listing.id])))
+
+
+@operation(api, "/listings/<int:listing_id>", "PATCH",
+           summary="Edit a listing (a draft directly; a live listing through a pending revision)", tag="catalog",
+           body=LISTING_PATCH, response=LISTING_OUT)
+def patch_listing(listing_id, data):
+    listing = _visible_listing(listing_id)
+    if not permissions.can_edit_listing(current_user, listing):
+        raise PermissionDenied("You cannot edit this listing.")
+    services.update_listing(listing, data, actor=current_user, partial=True)
+    db.session.commit()
+    return jsonify(listing_json(listing, listing.id in proven_listing_ids([listing.id])))
+
+
+def _decision(listing_id, allowed, action, data, *, with_reason=True):
+    listing = _visible_listing(listing_id)
+    if not belongs(current_user):
+        raise NotFound("Not found.")  # a published listing is public, but strangers cannot act on it
+    if not allowed(current_user, listing):
+        raise PermissionDenied("You are not allowed to do that to this listing.")
+    action(listing, actor=current_user, **({"reason": data.get("reason")} if with_reason else {}))
+    db.session.commit()
+    return jsonify(listing_json(listing, listing.id in proven_listing_ids([listing.id])))
+
+
+def _admin(user, listing) -> bool:
+    return permissions.can_review_listings(user)
+
+
+def _decision_op(rule, name, summary, allowed, action, with_reason=True):
+    def view(listing_id, data):
+        return _decision(listing_id, allowed, action, data, with_reason=with_reason)
+
+    view.__name__ = name
+    return operation(api, rule, "POST", summary=summary, tag="catalog", body=REASON_IN, response=LISTING_OUT)(view)
+
+
+_decision_op("/listings/<int:listing_id>/submit", "submit_listing", "Submit a draft for approval (vendor)",
+             permissions.can_submit_listing, services.submit_listing, with_reason=False)
+_decision_op("/listings/<int:listing_id>/approve", "approve_listing",
+             "Approve a submission or a pending revision (admin)", _admin, services.approve_listing)
+_decision_op("/listings/<int:listing_id>/reject", "reject_listing",
+             "Request changes to a submission or pending revision, with a reason (admin)", _admin,
+             services.request_changes)
+_decision_op("/listings/<int:listing_id>/suspend", "suspend_listing", "Suspend a published listing (admin)",
+             _admin, services.suspend_listing)
+_decision_op("/listings/<int:listing_id>/reinstate", "reinstate_listing", "Reinstate a suspended listing (admin)",
+             _admin, services.reinstate_listing)
+_decision_op("/listings/<int:listing_id>/withdraw", "withdraw_listing", "Withdraw a published listing (vendor)",
+             permissions.can_withdraw_listing, services.withdraw_listing)

@@ -1,0 +1,128 @@
+"""Pilot pages: the pilot library, a pilot's evidence, recording, verification and linking."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from catalog.listings.models import CATEGORIES, Pilot
+from catalog.listings.permissions import can_link_pilot, can_record_pilot, can_verify_pilot
+from catalog.pilots import services as pilots
+from catalog.pilots.forms import NO_LISTING_CHOICE, LibraryFilterForm, LinkForm, PilotForm
+from consortium.context import current_consortium, organizations_in
+from consortium.permissions import is_admin_here
+from marketplace.errors import PermissionDenied, ValidationFailed
+from marketplace.extensions import db
+from marketplace.inputs import whole_number
+
+bp = Blueprint("pilots", __name__, url_prefix="/c/<consortium_slug>/pilots", template_folder="../templates")
+
+PER_PAGE = 20
+FILTERS = ("q", "category", "outcome", "host", "kpi", "status")
+
+
+@bp.app_template_global()
+def pilot_metrics(pilot: Pilot) -> list[pilots.MetricResult]:
+    """The metrics of a pilot with whether each met its target (for this page and the listing page)."""
+    return pilots.metric_results(pilot)
+
+
+@bp.app_template_global()
+def pilot_category(code: str) -> str:
+    return CATEGORIES.get(code, code)
+
+
+def _listing_choices(first: tuple[str, str]) -> list[tuple[str, str]]:
+    return [first] + [(str(i), label) for i, label in pilots.published_listing_choices(current_consortium().id)]
+
+
+@bp.route("")
+def library():
+    pilots.require_participant(current_user)
+    consortium = current_consortium()
+    form = LibraryFilterForm(request.args)
+    form.host.choices = [("", "Any member")] + [(str(o.id), o.name) for o in organizations_in(consortium, "member")]
+    page = request.args.get("page", "1")
+    page = whole_number(page, low=1, high=99999) or 1
+    try:
+        filters = pilots.clean_library_filters(request.args)
+    except ValidationFailed as err:
+        form.attach_errors(err.fields)
+        return render_template("catalog/pilots/library.html", form=form, results=[], total=0, page=1,
+                               has_next=False, can_record=can_record_pilot(current_user)), 400
+    results, total = pilots.library(
+        consortium.id, filters, see_all=is_admin_here(current_user), member_id=current_user.organization_id,
+        page=page, per_page=PER_PAGE,
+    )
+    args = {k: request.args[k] for k in FILTERS if request.args.get(k)}
+    return render_template(
+        "catalog/pilots/library.html", form=form, results=results, total=total, page=page, args=args,
+        has_next=page * PER_PAGE < total, can_record=can_record_pilot(current_user),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    pilots.require_participant(current_user)
+    if not can_record_pilot(current_user):
+        raise PermissionDenied("Only buyers and approvers of member cities record pilots.")
+    consortium = current_consortium()
+    form = PilotForm()
+    form.listing_id.choices = _listing_choices(NO_LISTING_CHOICE)
+    if request.method == "GET" and request.args.get("listing_id"):
+        form.listing_id.data = request.args["listing_id"]
+    if form.validate_on_submit():
+        try:
+            pilot = pilots.record_pilot(consortium=consortium, data=form.to_data(), actor=current_user)
+            db.session.commit()
+            flash(f"Pilot “{pilot.title}” recorded. Your approver or the consortium office can now verify it.",
+                  "success")
+            return redirect(url_for("pilots.detail", pilot_id=pilot.id))
+        except ValidationFailed as err:
+            db.session.rollback()
+            form.attach_errors(err.fields)
+    status = 400 if request.method == "POST" else 200
+    return render_template("catalog/pilots/new.html", form=form), status
+
+
+def _detail(pilot: Pilot, link_form: LinkForm | None = None, status: int = 200):
+    may_link = can_link_pilot(current_user) and pilot.listing_id is None
+    if may_link and link_form is None:
+        link_form = LinkForm(formdata=None)
+    if may_link:
+        link_form.listing_id.choices = _listing_choices(("", "- Select -"))
+    return render_template(
+        "catalog/pilots/detail.html", pilot=pilot, can_verify=can_verify_pilot(current_user, pilot),
+        link_form=link_form if may_link else None,
+    ), status
+
+
+@bp.route("/<int:pilot_id>")
+def detail(pilot_id: int):
+    return _detail(pilots.visible_pilot_or_404(pilot_id, current_user))
+
+
+@bp.route("/<int:pilot_id>/verify", methods=["POST"])
+def verify(pilot_id: int):
+    pilot = pilots.visible_pilot_or_404(pilot_id, current_user)
+    pilots.require_verifier(current_user, pilot)
+    pilots.verify_pilot(pilot, actor=current_user)
+    db.session.commit()
+    flash(f"Pilot “{pilot.title}” verified. Its results now count as evidence for every member.", "success")
+    return redirect(url_for("pilots.detail", pilot_id=pilot.id))
+
+
+@bp.route("/<int:pilot_id>/link", methods=["POST"])
+def link(pilot_id: int):
+    pilot = pilots.visible_pilot_or_404(pilot_id, current_user)
+    pilots.require_linker(current_user, pilot)
+    form = LinkForm()
+    try:
+        pilots.link_pilot(pilot, listing_id=form.listing_id.data, actor=current_user)
+        db.session.commit()
+    except ValidationFailed as err:
+        db.session.rollback()
+        form.listing_id.errors = [err.fields.get("listing_id", err.message)]
+        return _detail(pilot, link_form=form, status=400)
+    flash(f"Pilot linked to “{pilot.listing.title}”.", "success")
+    return redirect(url_for("pilots.detail", pilot_id=pilot.id))

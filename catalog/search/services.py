@@ -1,0 +1,182 @@
+"""Keep the search index in step with the database: derived data, written only after commit.
+
+Any flush that touches a listing, one of its price items or a pilot marks that listing; just
+before the commit the documents are built from the database, and only after the commit succeeds
+are they written to the index (published listings upserted, all others removed). A rollback
+discards the marks. `reindex()` rebuilds the whole index from the database at any time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from itertools import chain
+
+from flask import current_app
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from catalog.listings.models import Listing, Pilot, PriceItem, proven_clause
+from catalog.search.engine import CatalogIndex, IndexUnavailable, SearchResult
+from marketplace.extensions import db
+
+log = logging.getLogger(__name__)
+
+_TOUCHED = "catalog.touched"
+_READY = "catalog.ready"
+BATCH = 1000
+
+
+def get_index() -> CatalogIndex:
+    """The index of this app's `SEARCH_INDEX_DIR`, opened once per process."""
+    indexes = current_app.extensions.setdefault("catalog_indexes", {})
+    path = current_app.config["SEARCH_INDEX_DIR"]
+    if path not in indexes:
+        indexes[path] = CatalogIndex(path)
+    return indexes[path]
+
+
+def touch_listing(session: Session, listing_id: int | None) -> None:
+    """Mark a listing for re-indexing after the next commit."""
+    if listing_id is not None:
+        session.info.setdefault(_TOUCHED, set()).add(listing_id)
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, flush_context) -> None:
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Listing):
+            touch_listing(session, obj.id)
+        elif isinstance(obj, PriceItem | Pilot):
+            touch_listing(session, obj.listing_id)
+
+
+@event.listens_for(Session, "before_commit")
+def _prepare(session: Session) -> None:
+    if not session.info.get(_TOUCHED):
+        return
+    session.flush()
+    ids = session.info.pop(_TOUCHED, set())
+    session.info[_READY] = _documents(session, ids)
+
+
+@event.listens_for(Session, "after_commit")
+def _apply(session: Session) -> None:
+    ready = session.info.pop(_READY, None)
+    if ready is None:
+        return
+    docs, gone = ready
+    try:
+        index = get_index()
+        if docs:
+            index.upsert(docs)
+        if gone:
+            index.delete(gone)
+    except IndexUnavailable as err:  # no index yet (fresh install) or a damaged one: rebuilt on next use
+        log.warning("search index not updated (%s); it will be rebuilt from the database on next use", err)
+        current_app.extensions["catalog_index_stale"] = True
+    except Exception:  # the commit stands; the index is derived data and is rebuilt on next use
+        log.exception("search index update failed for listings %s; it will be rebuilt",
+                      sorted([d["id"] for d in docs] + list(gone))[:20])
+        current_app.extensions["catalog_index_stale"] = True
+
+
+@event.listens_for(Session, "after_rollback")
+def _discard(session: Session) -> None:
+    session.info.pop(_TOUCHED, None)
+    session.info.pop(_READY, None)
+
+
+def document(listing: Listing, proven: bool) -> dict:
+    return {
+        "id": listing.id,
+        "consortium_id": listing.consortium_id,
+        "title": listing.title,
+        "summary": listing.summary,
+        "description": listing.description or "",
+        "tags": list(listing.tags or []),
+        "standards": list(listing.standards or []),
+        "price_item_names": [p.name for p in listing.active_price_items],
+        "category": listing.category,
+        "pricing_models": list(listing.pricing_models or []),
+        "vendor_id": listing.vendor_id,
+        "vendor_name": listing.vendor.name,
+        "proven": proven,
+    }
+
+
+def _documents(session: Session, ids: Iterable[int]) -> tuple[list[dict], list[int]]:
+    ids = sorted(set(ids))
+    if not ids:
+        return [], []
+    stmt = (
+        select(Listing, proven_clause().label("proven"))
+        .where(Listing.id.in_(ids), Listing.status == "published")
+        .options(selectinload(Listing.price_items), selectinload(Listing.vendor))
+        .execution_options(all_tenants=True)
+    )
+    docs = [document(listing, bool(proven)) for listing, proven in session.execute(stmt)]
+    published = {d["id"] for d in docs}
+    return docs, [i for i in ids if i not in published]
+
+
+def published_documents(session: Session) -> Iterable[dict]:
+    """Every published listing of every consortium as an index document, in batches."""
+    last_id = 0
+    while True:
+        stmt = (
+            select(Listing, proven_clause().label("proven"))
+            .where(Listing.status == "published", Listing.id > last_id)
+            .order_by(Listing.id)
+            .limit(BATCH)
+            .options(selectinload(Listing.price_items), selectinload(Listing.vendor))
+            .execution_options(all_tenants=True)
+        )
+        rows = session.execute(stmt).all()
+        if not rows:
+            return
+        for listing, proven in rows:
+            yield document(listing, bool(proven))
+        last_id = rows[-1][0].id
+        session.expunge_all()
+
+
+def count_published(session: Session) -> int:
+    stmt = select(func.count(Listing.id)).where(Listing.status == "published").execution_options(all_tenants=True)
+    return session.scalar(stmt) or 0
+
+
+def reindex(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database; returns the number of listings indexed."""
+    total = count_published(db.session)
+    get_index().rebuild(published_documents(db.session), total=total, progress=progress)
+    current_app.extensions.pop("catalog_index_stale", None)
+    log.info("catalog search index rebuilt: %d published listings", total)
+    return total
+
+
+def search(consortium_id: int, q: str = "", **filters) -> SearchResult:
+    """Search the consortium's published listings. A missing, corrupt or stale index is rebuilt
+    from the database (and logged), so the catalog always answers."""
+    index = get_index()
+    if current_app.extensions.get("catalog_index_stale"):
+        reindex()
+    try:
+        return index.search(consortium_id, q, **filters)
+    except IndexUnavailable as err:
+        log.warning("catalog search index unavailable (%s); rebuilding from the database", err)
+        reindex()
+        return index.search(consortium_id, q, **filters)
+
+
+def load_published(ids: list[int]) -> list[Listing]:
+    """The published listings behind search hits, in rank order, with vendor and prices (two queries)."""
+    if not ids:
+        return []
+    stmt = (
+        select(Listing)
+        .where(Listing.id.in_(ids), Listing.status == "published")
+        .options(selectinload(Listing.vendor), selectinload(Listing.price_items))
+    )
+    by_id = {listing.id: listing for listing in db.session.scalars(stmt)}
+    return [by_id[i] for i in ids if i in by_id]

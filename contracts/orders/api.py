@@ -1,0 +1,236 @@
+"""JSON API for orders (DESIGN section 7), with `Idempotency-Key` on creation and submission."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, make_response, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from consortium.context import belongs, current_consortium
+from contracts.orders import permissions as can
+from contracts.orders import services as services
+from contracts.orders.models import ORDER_STATUSES, Order
+from contracts.orders.views import timeline, visible_orders_stmt
+from contracts.vehicles.models import Vehicle
+from marketplace import idempotency
+from marketplace.api import DATE, ID, MONEY, PAGE_PARAMS, operation, paginate_args
+from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from marketplace.extensions import db
+from marketplace.inputs import parse_id
+from marketplace.locking import begin_serialized_write
+from marketplace.pdf import render_pdf
+from marketplace.tenancy import get_or_404
+
+api = Blueprint("orders_api", __name__, url_prefix="/api/v1")
+
+LINE_IN = {
+    "type": "object", "additionalProperties": False, "required": ["price_item_id", "quantity"],
+    "properties": {"price_item_id": ID, "quantity": {"type": "string", "maxLength": 20, "example": "12"},
+                   "unit_price": {**MONEY, "type": ["string", "null"]}},
+}
+ORDER_IN = {
+    "type": "object", "additionalProperties": False, "required": ["vehicle_id"],
+    "properties": {
+        "vehicle_id": ID,
+        "lines": {"type": "array", "maxItems": 100, "items": LINE_IN},
+        "po_number": {"type": ["string", "null"], "maxLength": 60},
+        "notes": {"type": ["string", "null"], "maxLength": 5000},
+        "delivery_start": {"anyOf": [DATE, {"type": "null"}]},
+        "delivery_end": {"anyOf": [DATE, {"type": "null"}]},
+        "performance": {"type": ["object", "null"], "description": "Performance terms (DESIGN section 5)"},
+    },
+}
+ORDER_PATCH = {**ORDER_IN, "required": []}
+ORDER_PATCH["properties"] = {k: v for k, v in ORDER_IN["properties"].items() if k != "vehicle_id"}
+REASON_IN = {"type": "object", "additionalProperties": False,
+             "properties": {"reason": {"type": "string", "maxLength": 2000}}}
+ORDER_OUT = {
+    "type": "object",
+    "required": ["id", "status", "vehicle_id", "value", "lines", "performance"],
+    "properties": {
+        "id": ID, "reference": {"type": "string"}, "status": {"type": "string", "enum": list(ORDER_STATUSES)},
+        "vehicle_id": ID, "vehicle_number": {"type": "string"},
+        "member": {"type": "object"}, "vendor": {"type": "object"},
+        "lines": {"type": "array", "items": {"type": "object"}},
+        "po_number": {"type": "string"}, "notes": {"type": "string"},
+        "delivery_start": {"type": ["string", "null"]}, "delivery_end": {"type": ["string", "null"]},
+        "performance": {"type": ["object", "null"]},
+        "value": {"type": "string"}, "committed": {"type": "string"},
+        "status_reason": {"type": ["string", "null"]},
+        "created_by": {"type": "object"},
+        "submitted_at": {"type": ["string", "null"]}, "approved_at": {"type": ["string", "null"]},
+        "accepted_at": {"type": ["string", "null"]},
+        "timeline": {"type": "array", "items": {"type": "object"}},
+    },
+}
+LIST_PARAMS = [
+    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(ORDER_STATUSES)}},
+    {"name": "vehicle_id", "in": "query", "schema": ID},
+    *PAGE_PARAMS,
+]
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def order_json(order: Order, *, with_timeline: bool = False) -> dict:
+    data = {
+        "id": order.id, "reference": order.reference, "status": order.status,
+        "vehicle_id": order.vehicle_id, "vehicle_number": order.vehicle.number,
+        "member": {"id": order.member_id, "name": order.member.name},
+        "vendor": {"id": order.vendor_id, "name": order.vendor.name},
+        "lines": [{"id": ln.id, "price_item_id": ln.price_item_id, "description": ln.description, "unit": ln.unit,
+                   "quantity": str(ln.quantity), "unit_price": str(ln.unit_price), "total": str(ln.total)}
+                  for ln in order.lines],
+        "po_number": order.po_number, "notes": order.notes,
+        "delivery_start": _iso(order.delivery_start), "delivery_end": _iso(order.delivery_end),
+        "performance": order.performance, "value": f"{order.value:.2f}", "committed": f"{order.committed:.2f}",
+        "status_reason": order.status_reason,
+        "created_by": {"id": order.created_by_id, "name": order.created_by.name},
+        "submitted_at": _iso(order.submitted_at), "approved_at": _iso(order.approved_at),
+        "accepted_at": _iso(order.accepted_at),
+    }
+    if with_timeline:
+        events, actors = timeline(order)
+        data["timeline"] = [{"at": e.created_at.isoformat(), "action": e.action, "reason": e.reason,
+                             "by": actors[e.actor_id].name if e.actor_id in actors else None} for e in events]
+    return data
+
+
+def _in_consortium() -> None:
+    if current_consortium() is None or not belongs(current_user):
+        raise NotFound("Not found.")
+
+
+def _order_or_404(order_id: int) -> Order:
+    _in_consortium()
+    order = get_or_404(Order, order_id)
+    if not can.can_view_order(current_user, order):
+        abort(404)
+    return order
+
+
+@operation(api, "/orders", "GET", summary="Orders visible to the user (member's, vendor's, or all for admins)",
+           tag="orders", query=LIST_PARAMS,
+           response={"type": "object", "required": ["results", "total"],
+                     "properties": {"results": {"type": "array", "items": ORDER_OUT}, "total": {"type": "integer"}}})
+def list_orders():
+    _in_consortium()
+    page, per_page = paginate_args()
+    stmt = visible_orders_stmt(current_user)
+    status = request.args.get("status")
+    if status:
+        if status not in ORDER_STATUSES:
+            raise ValidationFailed("Invalid filter.", {"status": "Unknown status."})
+        stmt = stmt.where(Order.status == status)
+    vehicle_id = request.args.get("vehicle_id")
+    if vehicle_id:
+        if parse_id(vehicle_id) is None:
+            raise ValidationFailed("Invalid filter.", {"vehicle_id": "Must be the id of a vehicle."})
+        stmt = stmt.where(Order.vehicle_id == parse_id(vehicle_id))
+    total = db.session.scalar(stmt.with_only_columns(db.func.count(Order.id)).order_by(None))
+    orders = db.session.scalars(
+        stmt.options(selectinload(Order.lines), selectinload(Order.vehicle), selectinload(Order.member),
+                     selectinload(Order.vendor), selectinload(Order.created_by))
+        .order_by(Order.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    return jsonify({"results": [order_json(o) for o in orders], "total": total})
+
+
+@operation(api, "/orders", "POST", summary="Draft an order under a vehicle (Idempotency-Key supported)",
+           tag="orders", body=ORDER_IN, response=ORDER_OUT, status=201, errors=(400, 401, 403, 404, 409, 422))
+def create_order(data):
+    _in_consortium()
+    key = idempotency.idempotency_key()
+    replay = idempotency.replayed("orders.create", key, data)
+    if replay is not None:
+        return replay
+    vehicle = get_or_404(Vehicle, data["vehicle_id"])
+    if vehicle.status == "draft" and current_user.role != "admin":
+        raise NotFound("No such vehicle.")
+    if not can.can_create_orders(current_user):
+        raise PermissionDenied("Only buyers and approvers of member cities place orders.")
+    order = services.create_order(vehicle=vehicle, data=data, actor=current_user)
+    return idempotency.respond("orders.create", key, data, order_json(order), 201)
+
+
+@operation(api, "/orders/<int:order_id>", "GET", summary="One order with its timeline", tag="orders",
+           response=ORDER_OUT)
+def get_order(order_id):
+    return jsonify(order_json(_order_or_404(order_id), with_timeline=True))
+
+
+@operation(api, "/orders/<int:order_id>", "PATCH", summary="Edit a draft order", tag="orders", body=ORDER_PATCH,
+           response=ORDER_OUT)
+def patch_order(order_id, data):
+    order = _order_or_404(order_id)
+    if not can.can_edit_order(current_user, order):
+        raise PermissionDenied("Only the member's buyers and approvers edit a draft order.")
+    current = {"lines": [{"price_item_id": ln.price_item_id, "quantity": str(ln.quantity),
+                          "unit_price": str(ln.unit_price)} for ln in order.lines],
+               "po_number": order.po_number, "notes": order.notes,
+               "delivery_start": _iso(order.delivery_start), "delivery_end": _iso(order.delivery_end),
+               "performance": order.performance}
+    services.update_order(order, {**current, **data}, actor=current_user)
+    db.session.commit()
+    return jsonify(order_json(order))
+
+
+@operation(api, "/orders/<int:order_id>/submit", "POST",
+           summary="Submit: commit the value against the vehicle ceiling and participation limit (Idempotency-Key)",
+           tag="orders", body=REASON_IN, response=ORDER_OUT, errors=(400, 401, 403, 404, 409, 422))
+def submit_order(order_id, data):
+    key = idempotency.idempotency_key()
+    scope = f"orders.{order_id}.submit"
+    if key is not None and current_user.is_authenticated:
+        replay = idempotency.replayed(scope, key, data)
+        if replay is not None:
+            return replay
+    begin_serialized_write()
+    order = _order_or_404(order_id)
+    services.submit_order(order, actor=current_user)
+    return idempotency.respond(scope, key, data, order_json(order), 200)
+
+
+def _transition(order_id: int, data: dict, action, *, serialized: bool = False):
+    if serialized:
+        begin_serialized_write()
+    order = _order_or_404(order_id)
+    # The service answers a wrong actor with 403 and a wrong lifecycle step with 409.
+    action(order, actor=current_user, reason=data.get("reason"))
+    db.session.commit()
+    return jsonify(order_json(order))
+
+
+def _register(name: str, summary: str, action, serialized=False):
+    def view(order_id, data):
+        return _transition(order_id, data, action, serialized=serialized)
+
+    view.__name__ = f"{name}_order"
+    operation(api, f"/orders/<int:order_id>/{name}", "POST", summary=summary, tag="orders", body=REASON_IN,
+              response=ORDER_OUT)(view)
+
+
+_register("approve", "Approve an order above the member's limit (the member's approver, not its author)",
+          services.approve_order)
+_register("decline", "Decline with a reason: the approver a pending order, or the vendor an approved one",
+          services.decline_order, serialized=True)
+_register("accept", "Accept an approved order (vendor): it becomes active", services.accept_order)
+_register("cancel", "Cancel an order that is not yet active (member); the commitment is released",
+          services.cancel_order, serialized=True)
+_register("complete", "Mark an active order completed (member)", services.complete_order)
+
+
+@operation(api, "/orders/<int:order_id>/po.pdf", "GET", summary="The purchase order as a PDF", tag="orders",
+           content_type="application/pdf")
+def purchase_order_pdf(order_id):
+    order = _order_or_404(order_id)
+    if order.approved_at is None:
+        raise Conflict("A purchase order exists once the order is approved.")
+    events, actors = timeline(order)
+    response = make_response(render_pdf("contracts/orders/po_pdf.html", order=order, consortium=current_consortium(),
+                                        events=events, actors=actors))
+    response.headers["Content-Type"] = "application/pdf"
+    return response

@@ -1,0 +1,256 @@
+"""Order forms. They only parse into the API's JSON shape; `contracts.orders` owns the rules."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional
+
+from marketplace.inputs import parse_id, whole_number
+
+
+class LineForm(Form):
+    price_item_id = HiddenField()
+    quantity = StringField("Quantity", validators=[Optional(), Length(max=20)])
+    unit_price = StringField("Unit price (USD)", validators=[Optional(), Length(max=20)])
+
+
+class OrderForm(FlaskForm):
+    po_number = StringField("Purchase-order number", description="Your city's own PO number, if it has one.",
+                            validators=[Optional(), Length(max=60)])
+    delivery_start = DateField("Period of performance starts", validators=[Optional()])
+    delivery_end = DateField("Period of performance ends", validators=[Optional()])
+    notes = TextAreaField("Notes to the vendor", validators=[Optional(), Length(max=5000)])
+    lines = FieldList(FormField(LineForm))
+
+    def fill_schedule(self, vehicle, existing: dict | None = None) -> None:
+        """One row per price-schedule item; `existing` maps price_item_id → (quantity, unit_price)."""
+        existing = existing or {}
+        submitted = {row.form.price_item_id.data: row for row in self.lines}
+        while len(self.lines):
+            self.lines.pop_entry()
+        for item in vehicle.schedule:
+            key = str(item.price_item_id)
+            if key in submitted:
+                row = submitted[key].form
+                self.lines.append_entry({"price_item_id": key, "quantity": row.quantity.data,
+                                         "unit_price": row.unit_price.data})
+            else:
+                quantity, price = existing.get(item.price_item_id, ("", ""))
+                self.lines.append_entry({"price_item_id": key, "quantity": quantity, "unit_price": price})
+
+    def to_data(self) -> dict:
+        lines = []
+        for row in self.lines:
+            quantity = (row.form.quantity.data or "").strip()
+            if not quantity:
+                continue
+            item = row.form.price_item_id.data
+            lines.append({"price_item_id": parse_id(item) or item, "quantity": quantity,
+                          "unit_price": (row.form.unit_price.data or "").strip() or None})
+        return {
+            "po_number": self.po_number.data or "",
+            "notes": self.notes.data or "",
+            "delivery_start": self.delivery_start.data.isoformat() if self.delivery_start.data else None,
+            "delivery_end": self.delivery_end.data.isoformat() if self.delivery_end.data else None,
+            "lines": lines,
+            "performance": self.performance.form.to_terms(),
+        }
+
+    def attach_errors(self, fields: dict[str, str], submitted_ids: list) -> None:
+        rows = {str(row.form.price_item_id.data): row for row in self.lines}
+        terms_errors = {k.split(".", 1)[1]: v for k, v in fields.items() if k.startswith("performance.")}
+        self.form_errors.extend(self.performance.form.attach_errors(terms_errors))
+        fields = {k: v for k, v in fields.items() if not k.startswith("performance.")}
+        for path, message in fields.items():
+            parts = path.split(".")
+            if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(submitted_ids):
+                row = rows.get(str(submitted_ids[int(parts[1])]))
+                target = row.form[parts[2]] if row is not None and parts[2] in ("quantity", "unit_price") else None
+                if target is not None:
+                    target.errors = list(target.errors) + [message]
+                    continue
+            field = getattr(self, parts[0], None) if parts[0] != "lines" else None
+            if field is not None and hasattr(field, "errors"):
+                field.errors = list(field.errors) + [message]
+            else:
+                self.form_errors.append(message)
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[Optional(), Length(max=2000)])
+
+
+class KpiRowForm(Form):
+    code = StringField("Code", validators=[Optional(), Length(max=40)])
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    unit = StringField("Unit", validators=[Optional(), Length(max=40)])
+    direction = SelectField("Better when", choices=[("higher", "higher"), ("lower", "lower")], validate_choice=False)
+    weight = StringField("Weight", validators=[Optional(), Length(max=20)])
+    baseline = StringField("Baseline", validators=[Optional(), Length(max=40)])
+    floor = StringField("Floor", validators=[Optional(), Length(max=40)])
+    target = StringField("Target", validators=[Optional(), Length(max=40)])
+    stretch = StringField("Stretch", validators=[Optional(), Length(max=40)])
+
+    def is_blank(self) -> bool:
+        return not any((self[k].data or "").strip() for k in KPI_TEXT)
+
+
+KPI_TEXT = ("code", "name", "unit", "weight", "baseline", "floor", "target", "stretch")
+
+
+class TierForm(Form):
+    below = StringField("Below", validators=[Optional(), Length(max=40)])
+    credit_pct = StringField("Credit %", validators=[Optional(), Length(max=20)])
+
+
+class PerformanceForm(Form):
+    """Pay-for-performance terms (DESIGN section 5), all amounts per period."""
+
+    enabled = BooleanField("This order has pay-for-performance terms")
+    period = SelectField("Period", choices=[("month", "Month"), ("quarter", "Quarter"), ("year", "Year")],
+                         validate_choice=False)
+    periods = StringField("Number of periods", validators=[Optional(), Length(max=5)])
+    fixed_fee = StringField("Fixed fee per period (USD)", validators=[Optional(), Length(max=20)])
+    at_risk_fee = StringField("At-risk fee per period (USD)", validators=[Optional(), Length(max=20)])
+    bonus_pool = StringField("Bonus pool per period (USD)", validators=[Optional(), Length(max=20)])
+    holdback_pct = StringField("Holdback (%)", validators=[Optional(), Length(max=10)])
+    holdback_window = StringField("Holdback window (periods)", validators=[Optional(), Length(max=5)])
+    kpis = FieldList(FormField(KpiRowForm), min_entries=4)
+    credits_kpi = StringField("Service-credit KPI code", validators=[Optional(), Length(max=40)])
+    credits_cap_pct = StringField("Credit cap (% of the fixed fee)", validators=[Optional(), Length(max=10)])
+    tiers = FieldList(FormField(TierForm), min_entries=3)
+    savings_kpi = StringField("Shared-savings KPI code (reporting use)", validators=[Optional(), Length(max=40)])
+    baseline_use = StringField("Baseline use", validators=[Optional(), Length(max=40)])
+    adjustment_amount = StringField("Baseline adjustment (units)", validators=[Optional(), Length(max=40)])
+    adjustment_reason = StringField("Reason for the adjustment", validators=[Optional(), Length(max=500)])
+    unit_price = StringField("Price per unit saved (USD)", validators=[Optional(), Length(max=20)])
+    vendor_share_pct = StringField("Vendor share of savings (%)", validators=[Optional(), Length(max=10)])
+    vendor_cap = StringField("Vendor cap per period (USD)", validators=[Optional(), Length(max=20)])
+    guaranteed_savings = StringField("Guaranteed savings per period (USD)", validators=[Optional(), Length(max=20)])
+
+    def _kpi_rows(self) -> list:
+        return [row for row in self.kpis if not row.form.is_blank()]
+
+    def _tier_rows(self) -> list:
+        return [row for row in self.tiers if (row.form.below.data or "").strip() or (row.form.credit_pct.data or "")
+                .strip()]
+
+    def to_terms(self) -> dict | None:
+        """The terms in the API's shape (strings; the engine validates), or None when not enabled."""
+        if not self.enabled.data:
+            return None
+
+        def text(field) -> str:
+            return (field.data or "").strip()
+
+        def whole(field):
+            value = text(field)
+            number = whole_number(value, high=10**6)
+            return number if number is not None else (value or None)
+
+        terms: dict = {
+            "period": self.period.data or "month", "periods": whole(self.periods),
+            "fixed_fee": text(self.fixed_fee) or "0", "at_risk_fee": text(self.at_risk_fee) or "0",
+            "bonus_pool": text(self.bonus_pool) or "0", "holdback_pct": text(self.holdback_pct) or "0",
+            "kpis": [],
+        }
+        if text(self.holdback_window):
+            terms["holdback_window"] = whole(self.holdback_window)
+        for row in self._kpi_rows():
+            kpi = {k: text(row.form[k]) for k in ("code", "name", "unit", "weight", "baseline", "floor", "target")}
+            kpi["direction"] = row.form.direction.data or "higher"
+            if text(row.form.stretch):
+                kpi["stretch"] = text(row.form.stretch)
+            terms["kpis"].append(kpi)
+        if text(self.credits_kpi):
+            terms["service_credits"] = {
+                "kpi": text(self.credits_kpi), "applies_to": "fixed_fee", "cap_pct": text(self.credits_cap_pct),
+                "tiers": [{"below": text(r.form.below), "credit_pct": text(r.form.credit_pct)}
+                          for r in self._tier_rows()],
+            }
+        if text(self.savings_kpi):
+            adjustments = []
+            if text(self.adjustment_amount):
+                adjustments.append({"amount": text(self.adjustment_amount), "reason": text(self.adjustment_reason)})
+            terms["shared_savings"] = {
+                "kpi": text(self.savings_kpi), "baseline_use": text(self.baseline_use), "adjustments": adjustments,
+                "unit_price": text(self.unit_price), "vendor_share_pct": text(self.vendor_share_pct),
+                "vendor_cap": text(self.vendor_cap), "guaranteed_savings": text(self.guaranteed_savings),
+            }
+        return terms
+
+    def fill(self, terms: dict | None) -> None:
+        """Prefill from terms (an order's, or KPIs proposed from a pilot)."""
+        if not terms:
+            return
+        self.enabled.data = True
+        for name in ("period", "fixed_fee", "at_risk_fee", "bonus_pool", "holdback_pct"):
+            if terms.get(name) is not None:
+                self[name].data = str(terms[name])
+        for name in ("periods", "holdback_window"):
+            if terms.get(name) is not None:
+                self[name].data = str(terms[name])
+        while len(self.kpis):
+            self.kpis.pop_entry()
+        for kpi in terms.get("kpis", []):
+            self.kpis.append_entry({k: ("" if kpi.get(k) is None else str(kpi.get(k)))
+                                    for k in (*KPI_TEXT, "direction")})
+        while len(self.kpis) < max(4, len(terms.get("kpis", [])) + 1):
+            self.kpis.append_entry()
+        credits = terms.get("service_credits")
+        if credits:
+            self.credits_kpi.data, self.credits_cap_pct.data = credits["kpi"], str(credits["cap_pct"])
+            while len(self.tiers):
+                self.tiers.pop_entry()
+            for tier in credits["tiers"]:
+                self.tiers.append_entry({"below": str(tier["below"]), "credit_pct": str(tier["credit_pct"])})
+            while len(self.tiers) < 3:
+                self.tiers.append_entry()
+        savings = terms.get("shared_savings")
+        if savings:
+            self.savings_kpi.data = savings["kpi"]
+            for name in ("baseline_use", "unit_price", "vendor_share_pct", "vendor_cap", "guaranteed_savings"):
+                self[name].data = str(savings[name])
+            if savings.get("adjustments"):
+                self.adjustment_amount.data = str(savings["adjustments"][0]["amount"])
+                self.adjustment_reason.data = savings["adjustments"][0]["reason"]
+
+    def attach_errors(self, fields: dict[str, str]) -> list[str]:
+        """Put `performance.*` messages on the fields; returns those that fit no field."""
+        kpi_rows, tier_rows, rest = self._kpi_rows(), self._tier_rows(), []
+        simple = {"service_credits.kpi": "credits_kpi", "service_credits.cap_pct": "credits_cap_pct",
+                  "shared_savings.kpi": "savings_kpi"}
+        for path, message in fields.items():
+            parts = path.split(".")
+            target = None
+            if parts[0] == "kpis" and len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) < len(kpi_rows):
+                target = kpi_rows[int(parts[1])].form._fields.get(parts[2])
+            elif parts[:2] == ["service_credits", "tiers"] and len(parts) >= 4 and parts[2].isdigit() \
+                    and int(parts[2]) < len(tier_rows):
+                target = tier_rows[int(parts[2])].form._fields.get(parts[3])
+            elif path in simple:
+                target = self[simple[path]]
+            elif parts[0] == "shared_savings" and len(parts) == 2 and parts[1] in self._fields:
+                target = self[parts[1]]
+            elif parts[0] == "shared_savings" and parts[1:2] == ["adjustments"]:
+                target = self.adjustment_reason if parts[-1] == "reason" else self.adjustment_amount
+            elif len(parts) == 1 and parts[0] in self._fields and parts[0] not in ("kpis", "tiers"):
+                target = self[parts[0]]
+            if target is not None:
+                target.errors = list(target.errors) + [message]
+            else:
+                label = {"kpis": "KPIs", "terms": "terms"}.get(path, path.replace("_", " ").replace(".", " › "))
+                rest.append(f"Performance terms — {label}: {message}")
+        return rest
+
+
+OrderForm.performance = FormField(PerformanceForm)

@@ -1,0 +1,128 @@
+"""Orders under a vehicle, their lines, KPI observations, and idempotency records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consortium.models import Organization, User
+from contracts.vehicles.models import ScheduleItem, Vehicle
+from marketplace.db import Base, ExactDecimal, Money, TenantMixin, TimestampMixin, UTCDateTime, utcnow
+
+ORDER_STATUSES = ("draft", "submitted", "pending_approval", "approved", "active", "completed", "declined",
+                  "cancelled")
+# States in which the order's value is committed against the vehicle ceiling and participation limit.
+COMMITTED_STATUSES = ("submitted", "pending_approval", "approved", "active", "completed")
+OBSERVATION_STATUSES = ("reported", "verified", "disputed")
+
+
+class Order(TenantMixin, TimestampMixin, Base):
+    """A task order placed by a member under a vehicle, with optional pay-for-performance terms."""
+
+    __tablename__ = "purchase_order"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'submitted', 'pending_approval', 'approved', 'active', 'completed', "
+            "'declined', 'cancelled')",
+            name="status",
+        ),
+        CheckConstraint("value >= 0", name="value"),
+        Index("ix_purchase_order_member_status", "member_id", "status"),
+        Index("ix_purchase_order_vendor_status", "vendor_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    po_number: Mapped[str] = mapped_column(String(60), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    delivery_start: Mapped[date | None] = mapped_column()
+    delivery_end: Mapped[date | None] = mapped_column()
+    performance: Mapped[dict | None] = mapped_column(JSON)
+    # Not-to-exceed value: one-time lines plus the most the performance terms can ever pay.
+    value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    # What this order has committed against the vehicle ceiling (0 when nothing is committed).
+    committed: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    vehicle: Mapped[Vehicle] = relationship()
+    member: Mapped[Organization] = relationship(foreign_keys=[member_id])
+    vendor: Mapped[Organization] = relationship(foreign_keys=[vendor_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.position"
+    )
+    observations: Mapped[list[Observation]] = relationship(
+        back_populates="order", order_by="(Observation.period, Observation.kpi)"
+    )
+
+    @property
+    def reference(self) -> str:
+        return f"TO-{self.id:06d}"
+
+    @property
+    def lines_total(self) -> Decimal:
+        return sum((line.total for line in self.lines), Decimal("0.00"))
+
+
+class OrderLine(Base):
+    __tablename__ = "order_line"
+    __table_args__ = (
+        CheckConstraint("unit_price > 0", name="positive_price"),
+        CheckConstraint("total >= 0", name="total"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id", ondelete="CASCADE"), index=True)
+    schedule_item_id: Mapped[int] = mapped_column(ForeignKey("schedule_item.id"))
+    price_item_id: Mapped[int] = mapped_column(ForeignKey("price_item.id"))
+    description: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40))
+    quantity: Mapped[Decimal] = mapped_column(ExactDecimal())
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    total: Mapped[Decimal] = mapped_column(Money())
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    schedule_item: Mapped[ScheduleItem] = relationship()
+
+
+class Observation(TenantMixin, TimestampMixin, Base):
+    """A KPI value for one period of an order, reported by the vendor and verified by the city.
+    Only verified observations count for payment."""
+
+    __tablename__ = "observation"
+    __table_args__ = (
+        UniqueConstraint("order_id", "period", "kpi", name="order_period_kpi"),
+        CheckConstraint("status IN ('reported', 'verified', 'disputed')", name="status"),
+        CheckConstraint("period >= 1", name="period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
+    period: Mapped[int] = mapped_column()
+    kpi: Mapped[str] = mapped_column(String(40))
+    value: Mapped[Decimal] = mapped_column(ExactDecimal())
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="reported")
+    reported_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="observations")
+    reported_by: Mapped[User] = relationship(foreign_keys=[reported_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -1,0 +1,314 @@
+"""Order pages: lists per role, drafting from a vehicle's price schedule, the order page with its
+timeline and the actions allowed to the viewer, and the purchase-order PDF."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_DOWN, Decimal
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from catalog.listings.models import Pilot
+from catalog.listings.permissions import can_view_pilot
+from consortium.context import belongs, current_consortium, require
+from consortium.models import User
+from contracts.orders import permissions as can
+from contracts.orders import services as services
+from contracts.orders.forms import OrderForm, ReasonForm
+from contracts.orders.models import ORDER_STATUSES, Order
+from contracts.vehicles.models import ScheduleItem, Vehicle
+from marketplace.audit import AuditEvent
+from marketplace.errors import DomainError, PermissionDenied, ValidationFailed
+from marketplace.extensions import db
+from marketplace.inputs import parse_id
+from marketplace.locking import begin_serialized_write
+from marketplace.pdf import render_pdf
+from marketplace.tenancy import get_or_404
+
+bp = Blueprint("orders", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
+
+STATUS_LABELS = {
+    "draft": "Draft", "submitted": "Submitted", "pending_approval": "Pending approval", "approved": "Approved",
+    "active": "Active", "completed": "Completed", "declined": "Declined", "cancelled": "Cancelled",
+}
+PER_PAGE = 50
+
+
+@bp.app_template_global()
+def order_status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+
+
+def visible_orders_stmt(user):
+    """Orders the user may see: their member's, their vendor's once approved, or all for admins."""
+    stmt = select(Order)
+    if user.role in ("buyer", "approver"):
+        stmt = stmt.where(Order.member_id == user.organization_id)
+    elif user.role == "vendor":
+        stmt = stmt.where(Order.vendor_id == user.organization_id, Order.approved_at.is_not(None))
+    return stmt
+
+
+def _order_or_404(order_id: int) -> Order:
+    if not current_user.is_authenticated:
+        abort(401)
+    order = get_or_404(Order, order_id)
+    if not can.can_view_order(current_user, order):
+        abort(404)
+    return order
+
+
+@bp.route("/orders")
+def order_list():
+    require(True)
+    stmt = visible_orders_stmt(current_user).options(
+        selectinload(Order.vehicle), selectinload(Order.member), selectinload(Order.vendor),
+        selectinload(Order.created_by))
+    status = request.args.get("status")
+    if status in ORDER_STATUSES:
+        stmt = stmt.where(Order.status == status)
+    vehicle_id = request.args.get("vehicle", "")
+    if parse_id(vehicle_id) is not None:
+        stmt = stmt.where(Order.vehicle_id == parse_id(vehicle_id))
+    orders = db.session.scalars(stmt.order_by(Order.updated_at.desc(), Order.id.desc()).limit(PER_PAGE)).all()
+    inbox = []
+    if current_user.role == "approver":
+        inbox = [o for o in db.session.scalars(visible_orders_stmt(current_user).where(
+            Order.status == "pending_approval", Order.created_by_id != current_user.id)
+            .options(selectinload(Order.vehicle)))]
+    elif current_user.role == "vendor":
+        inbox = list(db.session.scalars(visible_orders_stmt(current_user).where(Order.status == "approved")
+                                        .options(selectinload(Order.vehicle), selectinload(Order.member))))
+    vehicles = db.session.execute(
+        select(Vehicle.id, Vehicle.number).where(Vehicle.id.in_(
+            visible_orders_stmt(current_user).with_only_columns(Order.vehicle_id).distinct()))
+        .order_by(Vehicle.number)).all()
+    return render_template("contracts/orders/list.html", orders=orders, inbox=inbox, statuses=STATUS_LABELS,
+                           status=status, vehicle_id=vehicle_id, vehicles=vehicles)
+
+
+def _vehicle_for_ordering(vehicle_id: int) -> Vehicle:
+    vehicle = get_or_404(Vehicle, vehicle_id)
+    if vehicle.status == "draft" and not (belongs(current_user) and current_user.role == "admin"):
+        abort(404)
+    require(can.can_create_orders(current_user))
+    return vehicle
+
+
+def _schedule(vehicle_id: int) -> list[ScheduleItem]:
+    return list(db.session.scalars(select(ScheduleItem).where(ScheduleItem.vehicle_id == vehicle_id)
+                                   .options(selectinload(ScheduleItem.price_item))))
+
+
+def _render_order_form(form, vehicle, order=None, status=200, pilot=None):
+    terms = form.performance.form
+    while len(terms.kpis) < 4:
+        terms.kpis.append_entry()
+    while len(terms.tiers) < 3:
+        terms.tiers.append_entry()
+    return render_template("contracts/orders/form.html", form=form, vehicle=vehicle, order=order, pilot=pilot,
+                           schedule={s.price_item_id: s for s in vehicle.schedule}), status
+
+
+def pilot_for_prefill(pilot_id: int):
+    """A verified pilot of this consortium whose measured results can seed an order's KPIs."""
+    pilot = db.session.scalar(select(Pilot).where(Pilot.id == pilot_id, Pilot.status == "verified"))
+    return pilot if pilot is not None and can_view_pilot(current_user, pilot) else None
+
+
+def _kpi_code(name: str, taken: set[str]) -> str:
+    code = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:36] or "kpi"
+    if not code[0].isalpha():
+        code = "k_" + code
+    base, n = code, 2
+    while code in taken:
+        code, n = f"{base}_{n}", n + 1
+    taken.add(code)
+    return code
+
+
+def terms_from_pilot(pilot) -> dict:
+    """Propose KPIs from a verified pilot: its result becomes the baseline, its pre-pilot baseline the
+    floor and its target the target — all editable before the order is saved. Weights split evenly."""
+    metrics = pilot.metrics[:MAX_PREFILL_KPIS]
+    count = len(metrics)
+    weights = [Decimal(1) / count] * count if count else []
+    weights = [w.quantize(Decimal("0.01"), rounding=ROUND_DOWN) for w in weights]
+    if weights:
+        weights[0] += Decimal(1) - sum(weights)
+    taken: set[str] = set()
+    kpis = []
+    for metric, weight in zip(metrics, weights, strict=True):
+        kpis.append({"code": _kpi_code(metric["kpi"], taken), "name": metric["kpi"], "unit": metric["unit"],
+                     "direction": metric["direction"], "weight": str(weight.normalize()),
+                     "baseline": metric["result"], "floor": metric["baseline"], "target": metric["target"]})
+    return {"period": "month", "periods": 12, "holdback_pct": "10", "holdback_window": 3, "kpis": kpis}
+
+
+MAX_PREFILL_KPIS = 4
+
+
+@bp.route("/vehicles/<int:vehicle_id>/orders/new", methods=["GET", "POST"])
+def new_order(vehicle_id: int):
+    vehicle = _vehicle_for_ordering(vehicle_id)
+    try:
+        services.check_can_buy(vehicle, current_user.organization)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("vehicles.detail", vehicle_id=vehicle.id)), 303
+    form = OrderForm()
+    form.fill_schedule(vehicle)
+    pilot = None
+    if request.method == "GET" and parse_id(request.args.get("pilot")) is not None:
+        pilot = pilot_for_prefill(parse_id(request.args["pilot"]))
+        if pilot is not None:
+            form.performance.form.fill(terms_from_pilot(pilot))
+    if request.method == "POST" and form.validate():
+        data = form.to_data()
+        try:
+            order = services.create_order(vehicle=vehicle, data=data, actor=current_user)
+        except ValidationFailed as err:
+            db.session.rollback()
+            form.attach_errors(err.fields, [line["price_item_id"] for line in data["lines"]])
+            return _render_order_form(form, vehicle, status=400)
+        db.session.commit()
+        flash(f"Draft order {order.reference} saved. Check it and submit it.", "success")
+        return redirect(url_for("orders.order", order_id=order.id))
+    return _render_order_form(form, vehicle, status=400 if request.method == "POST" else 200, pilot=pilot)
+
+
+@bp.route("/orders/<int:order_id>/edit", methods=["GET", "POST"])
+def edit_order(order_id: int):
+    order = _order_or_404(order_id)
+    require(can.can_edit_order(current_user, order))
+    form = OrderForm()
+    if request.method == "GET":
+        form.po_number.data, form.notes.data = order.po_number, order.notes
+        form.delivery_start.data, form.delivery_end.data = order.delivery_start, order.delivery_end
+        form.performance.form.fill(order.performance)
+    form.fill_schedule(order.vehicle, {ln.price_item_id: (str(ln.quantity), str(ln.unit_price)) for ln in order.lines})
+    if request.method == "POST" and form.validate():
+        data = form.to_data()
+        try:
+            services.update_order(order, data, actor=current_user)
+        except ValidationFailed as err:
+            db.session.rollback()
+            form.attach_errors(err.fields, [line["price_item_id"] for line in data["lines"]])
+            return _render_order_form(form, order.vehicle, order, 400)
+        db.session.commit()
+        flash("Order saved.", "success")
+        return redirect(url_for("orders.order", order_id=order.id))
+    return _render_order_form(form, order.vehicle, order, 400 if request.method == "POST" else 200)
+
+
+def timeline(order: Order) -> tuple[list[AuditEvent], dict[int, User]]:
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "order", AuditEvent.object_id == order.id)
+        .order_by(AuditEvent.created_at, AuditEvent.id)).all()
+    ids = {e.actor_id for e in events if e.actor_id}
+    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    return events, actors
+
+
+def order_page_context(order: Order) -> dict:
+    """What the order page shows; other features (performance and settlement) add to it."""
+    events, actors = timeline(order)
+    return {
+        "order": order, "events": events, "actors": actors, "reason_form": ReasonForm(),
+        "can": {name: getattr(can, f"can_{name}_order")(current_user, order)
+                for name in ("edit", "submit", "approve", "decline", "accept", "cancel", "complete")},
+        "created_by_self": order.created_by_id == current_user.id,
+        "panels": [panel(order) for panel in ORDER_PANELS],
+    }
+
+
+ORDER_PANELS: list = []  # callables(order) -> Markup, registered by the performance feature
+
+
+@bp.route("/orders/<int:order_id>")
+def order(order_id: int):
+    return render_template("contracts/orders/order.html", **order_page_context(_order_or_404(order_id)))
+
+
+ACTIONS = {  # the service answers a wrong actor (403) and a wrong lifecycle step (flash + back)
+    "submit": (services.submit_order, "Order {ref} submitted."),
+    "approve": (services.approve_order, "Order {ref} approved."),
+    "decline": (services.decline_order, "Order {ref} declined."),
+    "accept": (services.accept_order, "Order {ref} accepted: it is now active."),
+    "cancel": (services.cancel_order, "Order {ref} cancelled."),
+    "complete": (services.complete_order, "Order {ref} completed."),
+}
+
+
+def _act(order_id: int, name: str):
+    action, message = ACTIONS[name]
+    if name in ("submit", "decline", "cancel"):
+        begin_serialized_write()  # these change the committed totals of the vehicle
+    order = _order_or_404(order_id)
+    require(True)
+    try:
+        if name == "submit":
+            action(order, actor=current_user)
+        else:
+            action(order, actor=current_user, reason=ReasonForm().reason.data)
+    except PermissionDenied:
+        db.session.rollback()
+        abort(403)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message + (" " + " ".join(err.fields.values()) if err.fields and name != "submit" else ""),
+              "error")
+        return redirect(url_for("orders.order", order_id=order_id)), 303
+    db.session.commit()
+    text = message.format(ref=order.reference)
+    if name == "submit":
+        text += (" It is approved: the vendor can accept it." if order.status == "approved"
+                 else " It is above your city's approval limit and waits for your approver.")
+    flash(text, "success")
+    return redirect(url_for("orders.order", order_id=order.id))
+
+
+def _register_action(name: str):
+    def view(order_id: int):
+        return _act(order_id, name)
+
+    view.__name__ = f"{name}_order"
+    bp.add_url_rule(f"/orders/<int:order_id>/{name}", view_func=view, methods=["POST"])
+
+
+for _name in ACTIONS:
+    _register_action(_name)
+
+
+@bp.route("/orders/<int:order_id>/po.pdf")
+def purchase_order_pdf(order_id: int):
+    order = _order_or_404(order_id)
+    if order.approved_at is None:
+        abort(409, description="A purchase order exists once the order is approved.")
+    events, actors = timeline(order)
+    pdf = render_pdf("contracts/orders/po_pdf.html", order=order, consortium=current_consortium(), events=events,
+                     actors=actors)
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{order.reference}.pdf"'
+    return response
+
+
+@bp.app_template_global()
+def order_summary() -> dict:
+    """For the home page: the viewer's orders by status, and what waits for them (two queries)."""
+    counts = dict(db.session.execute(
+        visible_orders_stmt(current_user).with_only_columns(Order.status, func.count(Order.id))
+        .group_by(Order.status).order_by(None)).all())
+    waiting = 0
+    if current_user.role == "approver":
+        waiting = db.session.scalar(visible_orders_stmt(current_user).with_only_columns(func.count(Order.id)).where(
+            Order.status == "pending_approval", Order.created_by_id != current_user.id)) or 0
+    elif current_user.role == "vendor":
+        waiting = counts.get("approved", 0)
+    return {"counts": counts, "waiting": waiting, "labels": STATUS_LABELS}

@@ -1,0 +1,406 @@
+"""JSON API for cooperative contract vehicles and participating addenda (DESIGN section 7)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, jsonify, request
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from consortium.context import belongs, consortium_or_404
+from contracts.vehicles import permissions as permissions
+from contracts.vehicles import services as vehicles
+from contracts.vehicles.models import Participation, Vehicle
+from marketplace.api import DATE, DATETIME, ID, PAGE_PARAMS, PERCENT, POSITIVE_MONEY, created, operation, paginate_args
+from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
+from marketplace.extensions import db
+
+api = Blueprint("vehicles_api", __name__, url_prefix="/api/v1")
+
+_MONEY_OUT = {"type": ["string", "null"], "example": "1000.00"}
+_ORG = {"type": "object", "required": ["id", "name"], "properties": {"id": ID, "name": {"type": "string"}}}
+SCHEDULE_LINE_IN = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["price_item_id", "contract_price"],
+    "properties": {"price_item_id": ID, "contract_price": POSITIVE_MONEY},
+}
+RENEWAL_IN = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["count"],
+    "properties": {
+        "count": {"type": "integer", "minimum": 0, "maximum": vehicles.MAX_RENEWALS},
+        "months": {"type": "integer", "minimum": 0, "maximum": vehicles.MAX_RENEWAL_MONTHS,
+                   "description": "Length of each renewal in calendar months (1-60 when count > 0)."},
+    },
+}
+_VEHICLE_PROPS = {
+    "number": {"type": "string", "maxLength": 200, "example": "GPSR-2026-003"},
+    "title": {"type": "string", "maxLength": 1000},
+    "lead_agency_id": {**ID, "description": "A member city of the consortium."},
+    "vendor_id": {**ID, "description": "An approved supplier of the consortium."},
+    "listing_ids": {"type": "array", "maxItems": vehicles.MAX_LISTINGS, "items": ID,
+                    "description": "Published listings of the vendor in this consortium."},
+    "price_schedule": {"type": "array", "maxItems": vehicles.MAX_SCHEDULE, "items": SCHEDULE_LINE_IN,
+                       "description": "Price items of the covered listings; contract price at most the list price."},
+    "start_date": DATE,
+    "end_date": DATE,
+    "renewal_options": RENEWAL_IN,
+    "ceiling": {**POSITIVE_MONEY, "description": "Not-to-exceed across all members, more than zero."},
+    "admin_fee_pct": {**PERCENT, "description": "0 to 100; default: the consortium's admin fee."},
+    "notes": {"type": "string", "maxLength": 100000},
+}
+VEHICLE_IN = {"type": "object", "additionalProperties": False,
+              "required": ["number", "title", "lead_agency_id", "vendor_id", "start_date", "end_date", "ceiling"],
+              "properties": _VEHICLE_PROPS}
+VEHICLE_PATCH = {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": _VEHICLE_PROPS,
+                 "description": "Draft vehicles only. Absent fields keep their values; when listing_ids changes "
+                                "without price_schedule, lines of listings no longer covered are dropped."}
+PARTICIPATION_IN = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "member_not_to_exceed": {**POSITIVE_MONEY, "type": ["string", "null"],
+                                 "description": "Optional cap on this member's orders; at most the ceiling."},
+        "special_terms": {"type": "string", "maxLength": 50000},
+    },
+}
+REASON_IN = {"type": "object", "additionalProperties": False,
+             "properties": {"reason": {"type": "string", "maxLength": 20000}}}
+REASON_REQUIRED_IN = {**REASON_IN, "required": ["reason"]}
+SCHEDULE_LINE_OUT = {
+    "type": "object",
+    "properties": {
+        "price_item_id": ID, "listing_id": ID, "listing_title": {"type": ["string", "null"]},
+        "name": {"type": "string"}, "unit": {"type": "string"},
+        "list_price": {"type": "string"}, "contract_price": {"type": "string"},
+        "discount": {"type": "string", "description": "List price minus contract price."},
+        "discount_pct": {"type": "string", "description": "Discount as a percentage of the list price."},
+    },
+}
+PARTICIPATION_OUT = {
+    "type": "object",
+    "required": ["id", "status", "vehicle", "member", "member_not_to_exceed", "special_terms"],
+    "properties": {
+        "id": ID,
+        "status": {"type": "string", "enum": ["requested", "executed", "declined"]},
+        "vehicle": {"type": "object", "properties": {"id": ID, "number": {"type": "string"},
+                                                     "title": {"type": "string"}, "status": {"type": "string"}}},
+        "member": _ORG,
+        "member_not_to_exceed": _MONEY_OUT,
+        "special_terms": {"type": "string"},
+        "committed": {"type": "string"},
+        "remaining": _MONEY_OUT,
+        "requested_by": _ORG,
+        "requested_at": DATETIME,
+        "decided_by": {"oneOf": [_ORG, {"type": "null"}]},
+        "decided_at": {"oneOf": [DATETIME, {"type": "null"}]},
+        "decision_reason": {"type": ["string", "null"]},
+        "addendum_url": {"type": ["string", "null"]},
+    },
+}
+VEHICLE_OUT = {
+    "type": "object",
+    "required": ["id", "number", "title", "status", "lead_agency", "vendor", "listing_ids", "price_schedule",
+                 "start_date", "end_date", "renewal_options", "admin_fee_pct", "ceiling", "committed", "remaining",
+                 "participants"],
+    "properties": {
+        "id": ID,
+        "number": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "string", "enum": list(vehicles.STATUS_LABELS),
+                   "description": "Effective status: an active vehicle past its end date is expired."},
+        "status_reason": {"type": ["string", "null"]},
+        "lead_agency": _ORG,
+        "vendor": _ORG,
+        "listing_ids": {"type": "array", "items": ID},
+        "listings": {"type": "array", "items": {"type": "object", "properties": {
+            "id": ID, "title": {"type": "string"}, "status": {"type": "string"}}}},
+        "price_schedule": {"type": "array", "items": SCHEDULE_LINE_OUT},
+        "start_date": DATE,
+        "end_date": DATE,
+        "renewal_options": {"type": "object", "properties": {
+            "count": {"type": "integer"}, "months": {"type": "integer"}, "exercised": {"type": "integer"},
+            "remaining": {"type": "integer"}}},
+        "admin_fee_pct": {"type": "string"},
+        "notes": {"type": "string"},
+        "ceiling": {**_MONEY_OUT, "description": "Only for the consortium office and participants; else null."},
+        "committed": {**_MONEY_OUT, "description": "Only for the consortium office and participants; else null."},
+        "remaining": {**_MONEY_OUT, "description": "Only for the consortium office and participants; else null."},
+        "participants": {"type": "array", "items": {"type": "object", "properties": {
+            "member": _ORG, "role": {"type": "string", "enum": ["lead_agency", "participant"]},
+            "since": {"type": ["string", "null"]}}}},
+        "activated_at": {"oneOf": [DATETIME, {"type": "null"}]},
+        "terminated_at": {"oneOf": [DATETIME, {"type": "null"}]},
+        "viewer": {"type": "object", "description": "For member staff: their city's standing on this vehicle.",
+                   "properties": {"can_buy_under": {"type": "boolean"},
+                                  "participation": {"oneOf": [PARTICIPATION_OUT, {"type": "null"}]}}},
+    },
+}
+LIST_OUT = {"type": "object", "required": ["results", "total"], "properties": {
+    "results": {"type": "array", "items": VEHICLE_OUT}, "total": {"type": "integer"},
+    "page": {"type": "integer"}, "per_page": {"type": "integer"}}}
+PARTICIPATIONS_OUT = {"type": "object", "required": ["results"], "properties": {
+    "results": {"type": "array", "items": PARTICIPATION_OUT}}}
+STATUS_PARAM = {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(vehicles.STATUS_LABELS)}}
+
+
+def _money(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _org(org) -> dict:
+    return {"id": org.id, "name": org.name}
+
+
+def participation_json(p: Participation) -> dict:
+    return {
+        "id": p.id,
+        "status": p.status,
+        "vehicle": {"id": p.vehicle.id, "number": p.vehicle.number, "title": p.vehicle.title,
+                    "status": vehicles.effective_status(p.vehicle)},
+        "member": _org(p.member),
+        "member_not_to_exceed": _money(p.member_not_to_exceed),
+        "special_terms": p.special_terms or "",
+        "committed": _money(p.committed),
+        "remaining": _money(p.remaining),
+        "requested_by": _org(p.requested_by),
+        "requested_at": p.created_at.isoformat(),
+        "decided_by": _org(p.decided_by) if p.decided_by else None,
+        "decided_at": p.decided_at.isoformat() if p.decided_at else None,
+        "decision_reason": p.decision_reason,
+        "addendum_url": f"/api/v1/participations/{p.id}/addendum.pdf" if p.status == "executed" else None,
+    }
+
+
+def vehicle_json(vehicle: Vehicle, *, see_money: bool, member_id: int | None = None,
+                 can_buy: bool = False, mine: Participation | None = None) -> dict:
+    """A vehicle as the viewer may see it: money figures only for the office and participants."""
+    schedule = [{
+        "price_item_id": row["price_item"].id,
+        "listing_id": row["price_item"].listing_id,
+        "listing_title": row["listing"].title if row["listing"] else None,
+        "name": row["price_item"].name,
+        "unit": row["price_item"].unit,
+        "list_price": str(row["list_price"]),
+        "contract_price": str(row["contract_price"]),
+        "discount": str(row["discount"]),
+        "discount_pct": str(row["discount_pct"]),
+    } for row in vehicles.schedule_rows(vehicle)]
+    participants = [{"member": _org(vehicle.lead_agency), "role": "lead_agency", "since": None}]
+    participants += [{"member": _org(p.member), "role": "participant", "since": p.decided_at.date().isoformat()}
+                     for p in vehicle.participations if p.status == "executed"]
+    data = {
+        "id": vehicle.id,
+        "number": vehicle.number,
+        "title": vehicle.title,
+        "status": vehicles.effective_status(vehicle),
+        "status_reason": vehicle.status_reason,
+        "lead_agency": _org(vehicle.lead_agency),
+        "vendor": _org(vehicle.vendor),
+        "listing_ids": [x.id for x in vehicle.listings],
+        "listings": [{"id": x.id, "title": x.title, "status": x.status} for x in vehicle.listings],
+        "price_schedule": schedule,
+        "start_date": vehicle.start_date.isoformat(),
+        "end_date": vehicle.end_date.isoformat(),
+        "renewal_options": {"count": vehicle.renewal_count, "months": vehicle.renewal_months,
+                            "exercised": vehicle.renewals_exercised, "remaining": vehicle.renewals_left},
+        "admin_fee_pct": str(vehicle.admin_fee_pct),
+        "notes": vehicle.notes or "",
+        "ceiling": _money(vehicle.ceiling) if see_money else None,
+        "committed": _money(vehicle.committed) if see_money else None,
+        "remaining": _money(vehicle.remaining) if see_money else None,
+        "participants": participants,
+        "activated_at": vehicle.activated_at.isoformat() if vehicle.activated_at else None,
+        "terminated_at": vehicle.terminated_at.isoformat() if vehicle.terminated_at else None,
+    }
+    if member_id:
+        data["viewer"] = {"can_buy_under": can_buy, "participation": participation_json(mine) if mine else None}
+    return data
+
+
+def _participant_or_404() -> None:
+    consortium_or_404()
+    if not belongs(current_user):
+        raise NotFound("Not found.")
+
+
+def _member_id() -> int | None:
+    return current_user.organization_id if permissions.is_member_staff_here(current_user) else None
+
+
+def _visible_vehicle(vehicle_id: int, *, detail: bool = True) -> Vehicle:
+    consortium_or_404()
+    vehicle = vehicles.vehicle_or_404(vehicle_id, detail=detail)
+    if not permissions.can_view_vehicle(current_user, vehicle):
+        abort(404)
+    return vehicle
+
+
+def _visible_participation(participation_id: int) -> Participation:
+    _participant_or_404()
+    participation = vehicles.participation_or_404(participation_id)
+    if not permissions.can_view_participation(current_user, participation):
+        abort(404)
+    return participation
+
+
+def _vehicle_response(vehicle: Vehicle, status: int = 200):
+    member_id = _member_id()
+    mine = [p for p in vehicle.participations if p.member_id == member_id]
+    payload = vehicle_json(vehicle, see_money=permissions.can_see_commitments(current_user, vehicle),
+                           member_id=member_id, can_buy=vehicles.is_buyer_of(member_id, vehicle),
+                           mine=mine[-1] if mine else None)
+    return created(payload, status)
+
+
+@operation(api, "/vehicles", "GET", summary="Contract vehicles of the consortium visible to the caller",
+           tag="vehicles", auth=False, query=[STATUS_PARAM, *PAGE_PARAMS], response=LIST_OUT)
+def list_vehicles():
+    consortium_or_404()
+    page, per_page = paginate_args()
+    status = request.args.get("status")
+    if status and status not in vehicles.STATUS_LABELS:
+        raise ValidationFailed("Invalid filter.", {"status": "Use one of: " + ", ".join(vehicles.STATUS_LABELS) + "."})
+    admin = permissions.can_manage_vehicles(current_user)
+    stmt = vehicles.visible_vehicles_stmt(see_drafts=admin, see_closed=belongs(current_user), status=status)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = list(db.session.scalars(
+        stmt.options(*vehicles.DETAIL_OPTIONS).order_by(Vehicle.start_date.desc(), Vehicle.number)
+        .limit(per_page).offset((page - 1) * per_page)
+    ))
+    member_id = _member_id()
+    ids = [v.id for v in items]
+    buyable = vehicles.buyer_vehicle_ids(member_id, ids)
+    mine = vehicles.latest_participations(member_id, ids)
+    participant_ids = vehicles.participant_vehicle_ids(member_id, ids)
+    results = [vehicle_json(v, see_money=permissions.can_see_commitments(current_user, v, v.id in participant_ids),
+                            member_id=member_id, can_buy=v.id in buyable, mine=mine.get(v.id)) for v in items]
+    return jsonify({"results": results, "total": total, "page": page, "per_page": per_page})
+
+
+@operation(api, "/vehicles", "POST", summary="Draft a contract vehicle (consortium admins)", tag="vehicles",
+           body=VEHICLE_IN, response=VEHICLE_OUT, status=201)
+def create_vehicle(data):
+    consortium = consortium_or_404()
+    _participant_or_404()
+    if not permissions.can_manage_vehicles(current_user):
+        raise PermissionDenied("Only the consortium office creates vehicles.")
+    vehicle = vehicles.create_vehicle(consortium=consortium, data=data, actor=current_user)
+    db.session.commit()
+    return _vehicle_response(vehicles.vehicle_or_404(vehicle.id, detail=True), 201)
+
+
+@operation(api, "/vehicles/<int:vehicle_id>", "GET", summary="One contract vehicle with its price schedule",
+           tag="vehicles", auth=False, response=VEHICLE_OUT)
+def get_vehicle(vehicle_id):
+    return _vehicle_response(_visible_vehicle(vehicle_id))
+
+
+def _managed_vehicle(vehicle_id: int) -> Vehicle:
+    vehicle = _visible_vehicle(vehicle_id)
+    if not belongs(current_user):
+        raise NotFound("Not found.")  # an active vehicle is public, but strangers cannot act on it
+    if not permissions.can_manage_vehicles(current_user):
+        raise PermissionDenied("Only the consortium office manages vehicles.")
+    return vehicle
+
+
+@operation(api, "/vehicles/<int:vehicle_id>", "PATCH", summary="Edit a draft vehicle (consortium admins)",
+           tag="vehicles", body=VEHICLE_PATCH, response=VEHICLE_OUT)
+def patch_vehicle(vehicle_id, data):
+    vehicle = _managed_vehicle(vehicle_id)
+    vehicles.update_vehicle(vehicle, data, actor=current_user, partial=True)
+    db.session.commit()
+    return _vehicle_response(vehicles.vehicle_or_404(vehicle.id, detail=True))
+
+
+def _lifecycle_op(rule: str, name: str, summary: str, action, body: dict | None = None, with_reason=False):
+    def view(vehicle_id, data):
+        vehicle = _managed_vehicle(vehicle_id)
+        action(vehicle, actor=current_user, **({"reason": data.get("reason")} if with_reason else {}))
+        db.session.commit()
+        return _vehicle_response(vehicles.vehicle_or_404(vehicle.id, detail=True))
+
+    view.__name__ = name
+    return operation(api, rule, "POST", summary=summary, tag="vehicles", body=body, response=VEHICLE_OUT)(view)
+
+
+_lifecycle_op("/vehicles/<int:vehicle_id>/activate", "activate_vehicle",
+              "Activate a complete, consistent draft (consortium admins)", vehicles.activate_vehicle)
+_lifecycle_op("/vehicles/<int:vehicle_id>/renew", "renew_vehicle",
+              "Exercise a renewal option before expiry: the end date moves by the option's months",
+              vehicles.renew_vehicle)
+_lifecycle_op("/vehicles/<int:vehicle_id>/terminate", "terminate_vehicle",
+              "Terminate an active vehicle, with the reason (consortium admins)", vehicles.terminate_vehicle,
+              body=REASON_REQUIRED_IN, with_reason=True)
+
+
+@operation(api, "/vehicles/<int:vehicle_id>/participations", "POST",
+           summary="Request to join an active vehicle (a member's approver)", tag="participation",
+           body=PARTICIPATION_IN, response=PARTICIPATION_OUT, status=201)
+def request_participation(vehicle_id, data):
+    vehicle = _visible_vehicle(vehicle_id, detail=False)
+    _participant_or_404()
+    if not permissions.can_request_participation(current_user):
+        raise PermissionDenied("Only a member city's approver (champion) can request to join a vehicle.")
+    participation = vehicles.request_participation(vehicle, data, actor=current_user)
+    db.session.commit()
+    return created(participation_json(participation))
+
+
+@operation(api, "/participations", "GET",
+           summary="Participation: every request for admins, the caller's city's for member staff",
+           tag="participation", query=[{"name": "status", "in": "query", "schema": {
+               "type": "string", "enum": ["requested", "executed", "declined"]}}], response=PARTICIPATIONS_OUT)
+def list_participations():
+    _participant_or_404()
+    if not permissions.can_list_participations(current_user):
+        raise PermissionDenied("Participation is visible to member cities and the consortium office.")
+    status = request.args.get("status")
+    if status and status not in vehicles.PARTICIPATION_LABELS:
+        raise ValidationFailed("Invalid filter.", {"status": "Use requested, executed or declined."})
+    stmt = select(Participation).options(*vehicles.PARTICIPATION_OPTIONS).order_by(Participation.id.desc())
+    if not permissions.can_manage_vehicles(current_user):
+        stmt = stmt.where(Participation.member_id == current_user.organization_id)
+    if status:
+        stmt = stmt.where(Participation.status == status)
+    return jsonify({"results": [participation_json(p) for p in db.session.scalars(stmt.limit(500))]})
+
+
+@operation(api, "/participations/<int:participation_id>", "GET", summary="One participation (participating addendum)",
+           tag="participation", response=PARTICIPATION_OUT)
+def get_participation(participation_id):
+    return jsonify(participation_json(_visible_participation(participation_id)))
+
+
+def _decision_op(rule: str, name: str, summary: str, action, body: dict):
+    def view(participation_id, data):
+        participation = _visible_participation(participation_id)
+        if not permissions.can_decide_participation(current_user, participation):
+            raise PermissionDenied("Only the consortium office decides on requests to join.")
+        action(participation, actor=current_user, reason=data.get("reason"))
+        db.session.commit()
+        return jsonify(participation_json(participation))
+
+    view.__name__ = name
+    return operation(api, rule, "POST", summary=summary, tag="participation", body=body,
+                     response=PARTICIPATION_OUT)(view)
+
+
+_decision_op("/participations/<int:participation_id>/approve", "approve_participation",
+             "Approve a request: the participating addendum is executed (consortium admins)",
+             vehicles.approve_participation, REASON_IN)
+_decision_op("/participations/<int:participation_id>/decline", "decline_participation",
+             "Decline a request to join, with the reason the member sees (consortium admins)",
+             vehicles.decline_participation, REASON_REQUIRED_IN)
+
+
+@operation(api, "/participations/<int:participation_id>/addendum.pdf", "GET",
+           summary="The executed participating addendum as a PDF (the member and the consortium office)",
+           tag="participation", content_type="application/pdf")
+def addendum(participation_id):
+    participation = _visible_participation(participation_id)
+    pdf = vehicles.render_addendum(participation)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{vehicles.addendum_filename(participation)}"'})

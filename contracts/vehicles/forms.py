@@ -1,0 +1,148 @@
+"""Vehicle and participation forms. They only parse; `contracts.vehicles` owns the rules and messages.
+
+The price schedule works without JavaScript: the edit page shows one row per price item of the
+covered listings (`contract_price-<price item id>`); a blank price leaves the item off the schedule.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from catalog.listings.forms import CheckboxesField
+from marketplace.inputs import parse_id
+
+SCHEDULE_PREFIX = "contract_price-"
+
+
+class VehicleForm(FlaskForm):
+    number = StringField("Vehicle number", description="Unique in the consortium, for example GPSR-2026-003.")
+    title = StringField("Title", description="What the contract covers, in a few words.")
+    lead_agency_id = SelectField("Lead agency", choices=[], validate_choice=False,
+                                 description="The member city that awarded the contract for the consortium.")
+    vendor_id = SelectField("Vendor", choices=[], validate_choice=False)
+    listing_ids = CheckboxesField("Covered listings", choices=[], validate_choice=False)
+    start_date = StringField("Start date", description="For example 2026-01-01.")
+    end_date = StringField("End date", description="The last day of the base term, for example 2028-12-31.")
+    renewal_count = StringField("Renewal options",
+                                description="How many times the consortium may extend the term (0 to 10).")
+    renewal_months = StringField("Months per renewal", description="Length of each renewal (1 to 60 months).")
+    ceiling = StringField("Ceiling (USD)",
+                          description="Not-to-exceed across all members' orders, for example 2000000.00.")
+    admin_fee_pct = StringField("Admin fee (%)", description="Paid to the consortium on orders, for example 1.5.")
+    notes = TextAreaField("Documents and notes",
+                          description="Solicitation and award references, where the documents are, anything "
+                                      "members should know.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.schedule_values: dict[int, str] = {}
+        self.schedule_errors: dict[int, str] = {}
+        self._schedule_order: list[int] = []
+        self._listing_titles: dict[int, str] = {}
+
+    def set_choices(self, members, vendors, listings) -> None:
+        self.lead_agency_id.choices = [("", "- Select -")] + [(str(o.id), o.name) for o in members]
+        self.vendor_id.choices = [("", "- Select -")] + [(str(o.id), o.name) for o in vendors]
+        self.listing_ids.choices = [(str(x.id), x.title) for x in listings]
+        self._listing_titles = {x.id: x.title for x in listings}
+
+    def checked_listing_ids(self) -> list[int]:
+        return [i for i in (parse_id(v) for v in (self.listing_ids.data or [])) if i is not None]
+
+    def fill(self, content: dict) -> None:
+        """Prefill from `contracts.vehicles.vehicle_content` (GET of the edit page)."""
+        for name in ("number", "title", "start_date", "end_date", "ceiling", "admin_fee_pct", "notes"):
+            getattr(self, name).data = content[name] or ""
+        self.lead_agency_id.data = str(content["lead_agency_id"])
+        self.vendor_id.data = str(content["vendor_id"])
+        self.listing_ids.data = [str(i) for i in content["listing_ids"]]
+        self.renewal_count.data = str(content["renewal_options"]["count"])
+        months = content["renewal_options"]["months"]
+        self.renewal_months.data = str(months) if months else ""
+        self.schedule_values = {row["price_item_id"]: row["contract_price"] for row in content["price_schedule"]}
+
+    def read_schedule(self, formdata) -> None:
+        """The contract prices typed into the schedule rows (POST of the edit page)."""
+        self.schedule_values = {
+            parse_id(key[len(SCHEDULE_PREFIX):]): (value or "").strip()
+            for key, value in formdata.items()
+            if key.startswith(SCHEDULE_PREFIX) and parse_id(key[len(SCHEDULE_PREFIX):]) is not None
+        }
+
+    def to_data(self, listing_of_item: dict[int, int] | None = None) -> dict:
+        """The API's JSON shape. With `listing_of_item` (price item id → listing id, on the edit page)
+        the schedule is included: the priced rows of the listings still checked."""
+        data = {
+            "number": self.number.data or "",
+            "title": self.title.data or "",
+            "lead_agency_id": self.lead_agency_id.data or None,
+            "vendor_id": self.vendor_id.data or None,
+            "listing_ids": self.checked_listing_ids(),
+            "start_date": (self.start_date.data or "").strip(),
+            "end_date": (self.end_date.data or "").strip(),
+            "renewal_options": {"count": (self.renewal_count.data or "0").strip(),
+                                "months": (self.renewal_months.data or "").strip()},
+            "ceiling": self.ceiling.data or "",
+            "admin_fee_pct": self.admin_fee_pct.data or "",
+            "notes": self.notes.data or "",
+        }
+        if listing_of_item is not None:
+            checked = set(data["listing_ids"])
+            self._schedule_order = [item_id for item_id, value in self.schedule_values.items()
+                                    if value and listing_of_item.get(item_id) in checked]
+            data["price_schedule"] = [{"price_item_id": item_id, "contract_price": self.schedule_values[item_id]}
+                                      for item_id in self._schedule_order]
+        return data
+
+    def attach_errors(self, fields: dict[str, str]) -> None:
+        """Put the service's messages on the matching fields and schedule rows."""
+        checked = self.checked_listing_ids()
+        for path, message in fields.items():
+            parts = path.split(".")
+            head = parts[0]
+            if head == "price_schedule":
+                index = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+                if index is not None and index < len(self._schedule_order):
+                    self.schedule_errors[self._schedule_order[index]] = message
+                self.form_errors.append(f"Price schedule: {message}")
+                continue
+            if head == "listing_ids" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(checked):
+                title = self._listing_titles.get(checked[int(parts[1])])
+                message = f"“{title}”: {message}" if title else message
+            if head == "renewal_options":
+                head = "renewal_months" if parts[-1] == "months" else "renewal_count"
+            field = getattr(self, head, None) if head in self._fields and head != "csrf_token" else None
+            if field is not None:
+                field.errors = list(field.errors) + [message]
+            else:
+                self.form_errors.append(message)
+
+
+class JoinForm(FlaskForm):
+    member_not_to_exceed = StringField(
+        "Member not-to-exceed (USD, optional)",
+        description="The most your city will order under this vehicle, for example 250000.00. Leave blank for "
+                    "no member limit (orders still count against the vehicle's ceiling).")
+    special_terms = TextAreaField(
+        "Special terms (optional)",
+        description="Terms particular to your city, for example local insurance or billing requirements.")
+
+    def to_data(self) -> dict:
+        data = {"special_terms": self.special_terms.data or ""}
+        if (self.member_not_to_exceed.data or "").strip():
+            data["member_not_to_exceed"] = self.member_not_to_exceed.data.strip()
+        return data
+
+    def attach_errors(self, fields: dict[str, str]) -> None:
+        for name, message in fields.items():
+            field = getattr(self, name, None) if name in self._fields else None
+            if field is not None:
+                field.errors = list(field.errors) + [message]
+            else:
+                self.form_errors.append(message)
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[Optional(), Length(max=2000)])

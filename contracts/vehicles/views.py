@@ -1,0 +1,400 @@
+"""Vehicle and participation pages: the vehicle list and page, the office's drafting and lifecycle
+steps, requests to join, the participation queue, and the participating addendum PDF.
+
+Also what this domain adds to other pages: the vehicles covering a listing (listing page panel) and
+the vehicles a member can buy under (home page)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from catalog.listings.models import Listing
+from catalog.pilots.services import verified_pilots_for
+from consortium.context import belongs, current_consortium, organizations_in, require
+from contracts.vehicles import permissions as permissions
+from contracts.vehicles import services as vehicles
+from contracts.vehicles.forms import JoinForm, ReasonForm, VehicleForm
+from contracts.vehicles.models import Participation, Vehicle
+from marketplace.errors import DomainError, ValidationFailed
+from marketplace.extensions import db
+from marketplace.inputs import whole_number
+
+bp = Blueprint("vehicles", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
+
+PER_PAGE = 50
+
+
+@bp.app_template_global()
+def vehicle_status(vehicle: Vehicle) -> str:
+    """draft, active, expired or terminated — expired as soon as the end date has passed."""
+    return vehicles.effective_status(vehicle)
+
+
+@bp.app_template_global()
+def vehicle_status_label(vehicle: Vehicle) -> str:
+    return vehicles.status_label(vehicle)
+
+
+@bp.app_template_global()
+def participation_status_label(status: str) -> str:
+    return vehicles.PARTICIPATION_LABELS.get(status, status)
+
+
+@bp.app_template_global()
+def vehicles_you_can_buy_under() -> list[Vehicle]:
+    """For the home page of member staff: the vehicles in force their city may order under."""
+    if not permissions.is_member_staff_here(current_user):
+        return []
+    return vehicles.vehicles_member_can_buy_under(current_user.organization_id)
+
+
+@bp.app_template_global()
+def participation_requests_waiting() -> int:
+    """For the office's home page: how many requests to join await a decision."""
+    if not permissions.can_manage_vehicles(current_user):
+        return 0
+    return db.session.scalar(select(func.count(Participation.id)).where(Participation.status == "requested")) or 0
+
+
+
+
+def _visible_vehicle(vehicle_id: int, *, detail: bool = False) -> Vehicle:
+    vehicle = vehicles.vehicle_or_404(vehicle_id, detail=detail)
+    if not permissions.can_view_vehicle(current_user, vehicle):
+        abort(404)
+    return vehicle
+
+
+def _visible_participation(participation_id: int) -> Participation:
+    """Never public: sign in first (401); anyone but the member concerned and the office gets 404."""
+    require(True)
+    participation = vehicles.participation_or_404(participation_id)
+    if not permissions.can_view_participation(current_user, participation):
+        abort(404)
+    return participation
+
+
+def _member_id() -> int | None:
+    return current_user.organization_id if permissions.is_member_staff_here(current_user) else None
+
+
+def _flash_error(err: DomainError) -> None:
+    details = [m for m in err.fields.values() if m not in err.message]
+    flash(" ".join([err.message, *details]), "error")
+
+
+# --- the vehicle list and page ------------------------------------------------------------------
+
+
+@bp.route("/vehicles")
+def index():
+    admin = permissions.can_manage_vehicles(current_user)
+    status = request.args.get("status") if request.args.get("status") in vehicles.STATUS_LABELS else None
+    page = request.args.get("page", "1")
+    page = whole_number(page, low=1, high=99999) or 1
+    stmt = (
+        vehicles.visible_vehicles_stmt(see_drafts=admin, see_closed=belongs(current_user), status=status)
+        .options(*vehicles.SUMMARY_OPTIONS)
+        .order_by(Vehicle.start_date.desc(), Vehicle.number)
+        .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+    )
+    items = list(db.session.scalars(stmt))
+    ids = [v.id for v in items[:PER_PAGE]]
+    member_id = _member_id()
+    return render_template(
+        "contracts/vehicles/vehicles.html", vehicles=items[:PER_PAGE], status=status, page=page,
+        has_next=len(items) > PER_PAGE, can_manage=admin, member_id=member_id,
+        buyable=vehicles.buyer_vehicle_ids(member_id, ids), mine=vehicles.latest_participations(member_id, ids),
+        statuses=vehicles.STATUS_LABELS if admin else {k: v for k, v in vehicles.STATUS_LABELS.items() if k != "draft"},
+    )
+
+
+def _member_participation(vehicle: Vehicle, member_id: int | None) -> Participation | None:
+    mine = [p for p in vehicle.participations if p.member_id == member_id]
+    return mine[-1] if mine else None
+
+
+@bp.route("/vehicles/<int:vehicle_id>")
+def detail(vehicle_id: int):
+    vehicle = _visible_vehicle(vehicle_id, detail=True)
+    member_id = _member_id()
+    admin = permissions.can_manage_vehicles(current_user)
+    status = vehicles.effective_status(vehicle)
+    return render_template(
+        "contracts/vehicles/vehicle.html", vehicle=vehicle, status=status, rows=vehicles.schedule_rows(vehicle),
+        admin=admin, member_id=member_id,
+        participants=[p for p in vehicle.participations if p.status == "executed"],
+        pending=[p for p in vehicle.participations if p.status == "requested"] if admin else [],
+        mine=_member_participation(vehicle, member_id),
+        is_lead=member_id is not None and member_id == vehicle.lead_agency_id,
+        can_buy=vehicles.is_buyer_of(member_id, vehicle) if member_id else False,
+        in_force=vehicles.is_in_force(vehicle),
+        see_money=permissions.can_see_commitments(current_user, vehicle),
+        can_join=permissions.can_request_participation(current_user),
+        problems=vehicles.activation_problems(vehicle) if admin and status == "draft" else {},
+        reason_form=ReasonForm(formdata=None),
+    )
+
+
+# --- drafting -----------------------------------------------------------------------------------
+
+
+def _published_listings() -> list[Listing]:
+    """Published listings of the current consortium, grouped by vendor (for the checkboxes)."""
+    listings = db.session.scalars(
+        select(Listing).where(Listing.status == "published")
+        .options(selectinload(Listing.vendor), selectinload(Listing.price_items))
+    ).all()
+    return sorted(listings, key=lambda x: (x.vendor.name, x.title, x.id))
+
+
+def _form_listings(vehicle: Vehicle | None) -> list[Listing]:
+    listings = _published_listings()
+    # A covered listing no longer published stays visible on the form, so it can be unchecked.
+    if vehicle is not None:
+        listings += [x for x in vehicle.listings if x not in listings]
+    return listings
+
+
+def _vehicle_form(vehicle: Vehicle | None = None) -> tuple[VehicleForm, list[Listing]]:
+    consortium = current_consortium()
+    form = VehicleForm()
+    listings = _form_listings(vehicle)
+    form.set_choices(organizations_in(consortium, "member"), organizations_in(consortium, "vendor"), listings)
+    return form, listings
+
+
+def _render_form(form: VehicleForm, listings: list[Listing], vehicle: Vehicle | None, status: int = 200):
+    groups: dict[str, list[Listing]] = {}
+    for listing in listings:
+        groups.setdefault(listing.vendor.name, []).append(listing)
+    candidates = _schedule_candidates(vehicle) if vehicle is not None else []
+    return render_template("contracts/vehicles/vehicle_form.html", form=form, vehicle=vehicle, groups=groups,
+                           checked={str(i) for i in form.checked_listing_ids()}, candidates=candidates), status
+
+
+def _schedule_candidates(vehicle: Vehicle) -> list[tuple[Listing, list]]:
+    """Per covered listing, the price items a schedule row is shown for: the offered ones, plus any
+    retired item still on the schedule (so it can be taken off)."""
+    scheduled = {line.price_item_id for line in vehicle.schedule}
+    return [(listing, [i for i in listing.price_items if not i.is_retired or i.id in scheduled])
+            for listing in vehicle.listings]
+
+
+@bp.route("/vehicles/new", methods=["GET", "POST"])
+def new():
+    require(permissions.can_manage_vehicles(current_user))
+    consortium = current_consortium()
+    form, listings = _vehicle_form()
+    if request.method == "GET":
+        form.admin_fee_pct.data = str(consortium.admin_fee_pct)
+        form.renewal_count.data = "0"
+        return _render_form(form, listings, None)
+    if not form.validate():
+        return _render_form(form, listings, None, 400)
+    try:
+        vehicle = vehicles.create_vehicle(consortium=consortium, data=form.to_data(), actor=current_user)
+    except ValidationFailed as err:
+        db.session.rollback()
+        form.attach_errors(err.fields)
+        return _render_form(form, _form_listings(None), None, 400)
+    db.session.commit()
+    flash(f"Draft vehicle {vehicle.number} saved. Now set the contract prices of its price schedule.", "success")
+    return redirect(url_for("vehicles.edit", vehicle_id=vehicle.id))
+
+
+@bp.route("/vehicles/<int:vehicle_id>/edit", methods=["GET", "POST"])
+def edit(vehicle_id: int):
+    vehicle = _visible_vehicle(vehicle_id, detail=True)
+    require(permissions.can_manage_vehicles(current_user))
+    if vehicle.status != "draft":
+        flash(f"Only a draft vehicle can be edited; {vehicle.number} is {vehicles.effective_status(vehicle)}.",
+              "error")
+        return redirect(url_for("vehicles.detail", vehicle_id=vehicle.id)), 303
+    form, listings = _vehicle_form(vehicle)
+    if request.method == "GET":
+        form.fill(vehicles.vehicle_content(vehicle))
+        return _render_form(form, listings, vehicle)
+    form.read_schedule(request.form)
+    if not form.validate():
+        return _render_form(form, listings, vehicle, 400)
+    covered_before = {x.id for x in vehicle.listings}
+    listing_of_item = {item.id: listing.id for listing, items in _schedule_candidates(vehicle) for item in items}
+    try:
+        vehicles.update_vehicle(vehicle, form.to_data(listing_of_item), actor=current_user)
+    except ValidationFailed as err:
+        db.session.rollback()
+        form.attach_errors(err.fields)
+        vehicle = _visible_vehicle(vehicle_id, detail=True)
+        return _render_form(form, _form_listings(vehicle), vehicle, 400)
+    db.session.commit()
+    if {x.id for x in vehicle.listings} - covered_before:
+        flash("Saved. Set the contract prices of the newly covered listings' items below.", "success")
+        return redirect(url_for("vehicles.edit", vehicle_id=vehicle.id))
+    flash(f"Draft {vehicle.number} saved.", "success")
+    return redirect(url_for("vehicles.detail", vehicle_id=vehicle.id))
+
+
+# --- lifecycle steps (the office) ---------------------------------------------------------------
+
+
+def _lifecycle(vehicle_id: int, action, message: str, *, with_reason: bool = False):
+    vehicle = _visible_vehicle(vehicle_id, detail=True)
+    require(permissions.can_manage_vehicles(current_user))
+    kwargs = {"reason": ReasonForm().reason.data} if with_reason else {}
+    try:
+        action(vehicle, actor=current_user, **kwargs)
+    except DomainError as err:
+        db.session.rollback()
+        _flash_error(err)
+        return redirect(url_for("vehicles.detail", vehicle_id=vehicle_id)), 303
+    db.session.commit()
+    flash(message.format(number=vehicle.number, end=vehicle.end_date.isoformat()), "success")
+    return redirect(url_for("vehicles.detail", vehicle_id=vehicle.id))
+
+
+@bp.route("/vehicles/<int:vehicle_id>/activate", methods=["POST"])
+def activate(vehicle_id: int):
+    return _lifecycle(vehicle_id, vehicles.activate_vehicle,
+                      "{number} is active. Members can now request to join it.")
+
+
+@bp.route("/vehicles/<int:vehicle_id>/renew", methods=["POST"])
+def renew(vehicle_id: int):
+    return _lifecycle(vehicle_id, vehicles.renew_vehicle, "Renewal option exercised: {number} now ends on {end}.")
+
+
+@bp.route("/vehicles/<int:vehicle_id>/terminate", methods=["POST"])
+def terminate(vehicle_id: int):
+    return _lifecycle(vehicle_id, vehicles.terminate_vehicle,
+                      "{number} is terminated. No new orders can be placed under it.", with_reason=True)
+
+
+# --- participation ------------------------------------------------------------------------------
+
+
+@bp.route("/vehicles/<int:vehicle_id>/join", methods=["GET", "POST"])
+def join(vehicle_id: int):
+    vehicle = _visible_vehicle(vehicle_id, detail=True)
+    require(permissions.can_request_participation(current_user))
+    blocker = vehicles.participation_blocker(vehicle, current_user.organization)
+    if blocker:
+        flash(blocker, "info")
+        return redirect(url_for("vehicles.detail", vehicle_id=vehicle.id)), 303
+    form = JoinForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate():
+            try:
+                participation = vehicles.request_participation(vehicle, form.to_data(), actor=current_user)
+            except ValidationFailed as err:
+                db.session.rollback()
+                form.attach_errors(err.fields)
+            else:
+                db.session.commit()
+                flash(f"Request to join {vehicle.number} sent. The consortium office will review it; once approved "
+                      "you can download the participating addendum.", "success")
+                return redirect(url_for("vehicles.participation", participation_id=participation.id))
+    return render_template("contracts/vehicles/join.html", vehicle=vehicle, form=form,
+                           rows=vehicles.schedule_rows(vehicle)), status
+
+
+@bp.route("/participations")
+def participations():
+    require(permissions.can_list_participations(current_user))
+    if permissions.can_manage_vehicles(current_user):
+        return render_template("contracts/vehicles/participations.html", admin=True, pending=vehicles.pending_requests(),
+                               decided=vehicles.recent_decisions())
+    member_id = current_user.organization_id
+    led = db.session.scalars(
+        select(Vehicle).where(Vehicle.lead_agency_id == member_id, Vehicle.status != "draft")
+        .options(*vehicles.SUMMARY_OPTIONS).order_by(Vehicle.number)
+    ).all()
+    return render_template("contracts/vehicles/participations.html", admin=False,
+                           mine=vehicles.participations_of_member(member_id), led=led)
+
+
+@bp.route("/participations/<int:participation_id>")
+def participation(participation_id: int):
+    item = _visible_participation(participation_id)
+    return render_template(
+        "contracts/vehicles/participation.html", participation=item, vehicle=item.vehicle,
+        can_decide=permissions.can_decide_participation(current_user, item) and item.status == "requested",
+        form=ReasonForm(formdata=None),
+    )
+
+
+def _decision(participation_id: int, action, message: str):
+    item = _visible_participation(participation_id)
+    require(permissions.can_decide_participation(current_user, item))
+    try:
+        action(item, actor=current_user, reason=ReasonForm().reason.data)
+    except DomainError as err:
+        db.session.rollback()
+        _flash_error(err)
+        return redirect(url_for("vehicles.participation", participation_id=participation_id)), 303
+    db.session.commit()
+    flash(message.format(member=item.member.name, number=item.vehicle.number), "success")
+    return redirect(url_for("vehicles.participations"))
+
+
+@bp.route("/participations/<int:participation_id>/approve", methods=["POST"])
+def approve(participation_id: int):
+    return _decision(participation_id, vehicles.approve_participation,
+                     "{member}'s participating addendum to {number} is executed.")
+
+
+@bp.route("/participations/<int:participation_id>/decline", methods=["POST"])
+def decline(participation_id: int):
+    return _decision(participation_id, vehicles.decline_participation,
+                     "{member}'s request to join {number} is declined.")
+
+
+@bp.route("/participations/<int:participation_id>/addendum.pdf")
+def addendum(participation_id: int):
+    item = _visible_participation(participation_id)
+    if not permissions.can_download_addendum(current_user, item):
+        abort(404)
+    pdf = vehicles.render_addendum(item)  # 409 until the addendum is executed
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{vehicles.addendum_filename(item)}"'})
+
+
+# --- what this domain adds to other pages -------------------------------------------------------
+
+
+def listing_vehicles_panel(listing: Listing) -> Markup:
+    """On a listing page: the active vehicles covering the listing, its contract prices under each,
+    and whether the viewer's member can buy under them (with the way to join for approvers)."""
+    if listing.status != "published":
+        return Markup("")
+    covering = vehicles.vehicles_covering(listing.id)
+    if not covering:
+        return Markup("")
+    ids = [v.id for v in covering]
+    member_id = _member_id()
+    buyable = vehicles.buyer_vehicle_ids(member_id, ids)
+    return Markup(render_template(
+        "contracts/vehicles/_listing_panel.html", listing=listing, vehicles=covering, member_id=member_id,
+        buyable=buyable, mine=vehicles.latest_participations(member_id, ids),
+        can_join=permissions.can_request_participation(current_user),
+        pilot=_pilot_to_scale(listing) if buyable else None,
+    ))
+
+
+def _pilot_to_scale(listing: Listing):
+    """The newest verified pilot of the listing that met its targets: an order started from the listing
+    page proposes its KPIs (the proven evidence becomes the performance terms)."""
+    return next((p for p in verified_pilots_for([listing.id])[listing.id] if p.outcome == "met"), None)
+
+
+def _register_listing_panel(state) -> None:
+    state.app.extensions.setdefault("listing_panels", []).append(listing_vehicles_panel)
+
+
+bp.record_once(_register_listing_panel)
