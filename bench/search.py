@@ -6,9 +6,9 @@ Builds a fresh database (a SQLite file in a temporary directory, or the PostgreS
 ``--database-url``, whose schema is dropped and recreated), runs the migrations, loads the demo data and
 bulk-inserts N synthetic published listings into Greater Phoenix (``gpsr``), spread over its demo vendors
 and the twelve categories, with 1-3 price items each and verified pilots on about 10% of them. Then it
-times a full ``catalog.indexing.reindex()`` and measures the latency of:
+times a full ``catalog.search.reindex()`` and measures the latency of:
 
-- ``catalog.indexing.search`` (the engine behind the catalog), first pass and repeated;
+- ``catalog.search.search`` (the engine behind the catalog), first pass and repeated;
 - the search path without HTTP: search + ``load_published`` + ``proven_listing_ids``, new session each;
 - ``GET /c/gpsr/catalog?q=...`` and ``GET /api/v1/listings?consortium=gpsr&q=...`` through a real
   HTTP server (werkzeug, one thread, on a free port of 127.0.0.1), counting the SQL statements each
@@ -57,9 +57,10 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from bench.search_engine import CATEGORY_WORDS, GENERIC_WORDS, TYPICAL_QUERIES, make_listings  # noqa: E402
-from catalog.listings.models import CATEGORIES, PRICING_MODELS, Listing, Pilot, PriceItem  # noqa: E402
-from catalog.pilots.services import proven_listing_ids  # noqa: E402
-from catalog.search import services as indexing  # noqa: E402
+from catalog import search as indexing  # noqa: E402
+from catalog.listings.models import CATEGORIES, PRICING_MODELS, Listing, PriceItem  # noqa: E402
+from catalog.pilots.models import Pilot  # noqa: E402
+from catalog.pilots.queries import proven_listing_ids  # noqa: E402
 from consortium.models import Consortium, Organization, Supplier, User  # noqa: E402
 from marketplace import create_app  # noqa: E402
 from marketplace.db import utcnow  # noqa: E402

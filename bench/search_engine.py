@@ -1,4 +1,4 @@
-"""Micro-benchmark for the Whoosh catalog search engine (``catalog/search.py``).
+"""Micro-benchmark for the Whoosh catalog search engine (``catalog/search/engine/``).
 
 Not a test. Generates N synthetic smart-city listings (seeded, so runs are comparable), times a full
 rebuild, then times a mix of 1-3 word queries with and without facet filters::
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalog.search.engine import CatalogIndex  # noqa: E402
+from catalog.search import WhooshEngine  # noqa: E402
 
 CATEGORY_WORDS = {
     "lighting": """led streetlight street lighting luminaire dimming controller photocell adaptive node retrofit pole
@@ -101,7 +101,7 @@ def _zipf(words: list[str]) -> list[float]:
 
 
 def make_listings(n: int, consortia: int, vendors: int, seed: int = 7) -> list[dict]:
-    """Return ``n`` synthetic listing documents in the shape ``CatalogIndex`` expects."""
+    """Return ``n`` synthetic listing documents in the shape ``WhooshEngine`` expects."""
     rng = random.Random(seed)
     vendor_home = {v: rng.sample(range(1, consortia + 1), k=min(consortia, rng.choice((1, 1, 2))))
                    for v in range(1, vendors + 1)}
@@ -177,7 +177,7 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def _timed(index: CatalogIndex, searches: list[dict]) -> tuple[list[float], list[int]]:
+def _timed(index: WhooshEngine, searches: list[dict]) -> tuple[list[float], list[int]]:
     timings, totals = [], []
     for kwargs in searches:
         started = time.perf_counter()
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     docs = make_listings(args.n, args.consortia, args.vendors)
     searches = make_searches(args.searches, args.consortia, args.vendors)
     with tempfile.TemporaryDirectory(prefix="catalog-bench-") as tmp:
-        index = CatalogIndex(args.index_dir or Path(tmp) / "index")
+        index = WhooshEngine(args.index_dir or Path(tmp) / "index")
         started = time.perf_counter()
         index.rebuild(docs, total=len(docs))
         print(f"rebuild: {len(docs)} listings in {time.perf_counter() - started:.1f} s")
@@ -225,10 +225,10 @@ def main(argv: list[str] | None = None) -> None:
             print(f"typo {q!r}: suggestion {result.suggestion!r}, {(time.perf_counter() - started) * 1000:.1f} ms")
 
         started = time.perf_counter()
-        index.upsert(docs[:100])
+        index.index(docs[:100])
         upsert_ms = (time.perf_counter() - started) * 1000
-        print(f"upsert of 100 listings: {upsert_ms:.0f} ms")
-        print(_summary("  searches after the upsert (new index version, caches start empty)",
+        print(f"index() of 100 listings: {upsert_ms:.0f} ms")
+        print(_summary("  searches after the index() (new index version, caches start empty)",
                        _timed(index, searches)[0]))
         print(f"peak memory (RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from contracts.performance.settlement import parse_terms, settle  # noqa: E402
+from contracts.performance import parse_terms, settle  # noqa: E402
 
 
 def kpi(code, direction, weight, floor, target, stretch=None):

@@ -11,8 +11,8 @@ import hashlib
 import re
 from datetime import timedelta
 
-from flask import abort, current_app, g, request
-from flask_login import current_user
+from flask import abort, current_app, g, request, session
+from flask_login import current_user, login_user
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
@@ -20,6 +20,7 @@ from consortium.models import ApiToken, Consortium, Organization, Supplier, User
 from marketplace.db import utcnow
 from marketplace.errors import NotFound, json_error
 from marketplace.extensions import db
+from marketplace.inputs import excerpt, parse_id
 from marketplace.tenancy import set_current_consortium
 
 SLUG_ARG = "consortium_slug"
@@ -67,14 +68,13 @@ def acting_role(user=None) -> str | None:
     return user.role if belongs(user) else None
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
 def _consortium_by_slug(slug: str) -> Consortium | None:
     """The consortium with this slug; None without a query for text that cannot be one (a NUL byte
     would even break the query on PostgreSQL)."""
-    if not _SLUG.fullmatch(slug):
+    if not SLUG.fullmatch(slug):
         return None
     return db.session.scalar(select(Consortium).where(Consortium.slug == slug))
 
@@ -122,6 +122,29 @@ def add_consortium_slug(endpoint, values) -> None:
         values[SLUG_ARG] = g.consortium.slug
 
 
+# --- signed-in sessions ------------------------------------------------------------------------------
+
+SESSION_VERSION_KEY = "session_version"
+
+
+def start_session(user: User) -> None:
+    """Sign `user` in on this browser. The session remembers the user's session version, so signing
+    out anywhere (which bumps it, `services.end_sessions`) ends this session too, even when its cookie
+    was copied."""
+    login_user(user)
+    session[SESSION_VERSION_KEY] = user.session_version
+
+
+def load_session_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: the active user of a session that has not been ended since it began."""
+    user = db.session.get(User, parse_id(user_id)) if parse_id(user_id) else None
+    if user is None or not user.is_active:
+        return None
+    if session.get(SESSION_VERSION_KEY) != user.session_version:
+        return None
+    return user
+
+
 def authenticate_token(raw: str) -> User | None:
     """The active user owning an unrevoked API token, or None. Records when it was last used."""
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
@@ -163,7 +186,7 @@ def authenticate_api_request():
     if slug:
         consortium = _consortium_by_slug(slug)
         if consortium is None:
-            return json_error(404, "not_found", f"No consortium '{_CONTROL.sub('', slug[:40])}'.")
+            return json_error(404, "not_found", f"No consortium '{excerpt(slug)}'.")
         use_consortium(consortium)
     elif current_user.is_authenticated:
         ids = consortium_ids_of(current_user)

@@ -1,20 +1,41 @@
-"""Forms for signing in, API tokens and user administration."""
+"""Forms for signing in, API tokens and user administration. Their limits come from the models."""
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from consortium.models import EMAIL_MAX, PASSWORD_MAX, PASSWORD_MIN, PERSON_NAME_MAX, TOKEN_NAME_MAX
+from marketplace.inputs import REASON_LIMIT, parse_id, text_problem
+
+
+def plain_text(form, field) -> None:
+    """A WTForms validator: control characters and lone surrogates are refused with the field's message
+    (the same rule and words as `marketplace.inputs.clean_text`), never passed on to the database."""
+    problem = text_problem(field.data) if isinstance(field.data, str) else None
+    if problem:
+        raise ValidationError(problem)
+
+
+def form_id(value) -> int | None:
+    """`coerce` for a select of rows: ASCII digits only ("１" is not 1), else WTForms' "Not a valid choice"."""
+    if value is None or value == "":
+        return None
+    number = parse_id(value)
+    if number is None:
+        raise ValueError("not an id")
+    return number
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=EMAIL_MAX), plain_text])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
 
 
 class TokenForm(FlaskForm):
     name = StringField(
         "Token name",
         description="What the token is for, e.g. 'ERP integration'.",
-        validators=[DataRequired(), Length(max=100)],
+        validators=[DataRequired(), Length(max=TOKEN_NAME_MAX), plain_text],
     )
 
 
@@ -23,13 +44,13 @@ class EmptyForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField("Reason", validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField("Reason", validators=[Optional(), Length(max=REASON_LIMIT), plain_text])
 
 
 class InviteUserForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("E-mail address", validators=[DataRequired(), Email(), Length(max=254)])
-    organization_id = SelectField("Organization", coerce=int, validators=[DataRequired()])
+    name = StringField("Full name", validators=[DataRequired(), Length(max=PERSON_NAME_MAX), plain_text])
+    email = EmailField("E-mail address", validators=[DataRequired(), Email(), Length(max=EMAIL_MAX), plain_text])
+    organization_id = SelectField("Organization", coerce=form_id, validators=[DataRequired()])
     role = SelectField(
         "Role",
         choices=[("buyer", "Buyer"), ("approver", "Approver (champion)"), ("vendor", "Vendor staff"),
@@ -38,6 +59,6 @@ class InviteUserForm(FlaskForm):
     )
     password = PasswordField(
         "Initial password",
-        description="At least 12 characters. Share it with the person securely.",
-        validators=[DataRequired(), Length(min=12, max=200)],
+        description=f"At least {PASSWORD_MIN} characters. Share it with the person securely.",
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX), plain_text],
     )

@@ -17,6 +17,14 @@ ROLES = ("buyer", "approver", "vendor", "admin")
 # Which roles a person of each kind of organization may hold.
 ROLES_BY_KIND = {"member": ("buyer", "approver"), "vendor": ("vendor",), "office": ("admin",)}
 
+# Limits, declared once: the columns below, the forms, the API and the services read them from here.
+EMAIL_MAX = 254  # RFC 5321
+PERSON_NAME_MAX = 200
+ORGANIZATION_NAME_MAX = 200
+TOKEN_NAME_MAX = 100
+PASSWORD_MIN = 12
+PASSWORD_MAX = 200  # not a column (only the hash is stored), but one limit for form and service
+
 
 class Consortium(TimestampMixin, Base):
     __tablename__ = "consortium"
@@ -53,7 +61,7 @@ class Organization(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(ORGANIZATION_NAME_MAX))
     consortium_id: Mapped[int | None] = mapped_column(ForeignKey("consortium.id"), index=True)
     entity_type: Mapped[str | None] = mapped_column(String(20))
     population: Mapped[int | None] = mapped_column()
@@ -91,8 +99,8 @@ class User(UserMixin, TimestampMixin, Base):
     __table_args__ = (CheckConstraint("role IN ('buyer', 'approver', 'vendor', 'admin')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(PERSON_NAME_MAX))
     password_hash: Mapped[str] = mapped_column(String(255))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     role: Mapped[str] = mapped_column(String(10))
@@ -127,7 +135,7 @@ class ApiToken(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(TOKEN_NAME_MAX))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,36 +3,73 @@ raise domain errors, write audit events, and never commit (the request or CLI co
 
 from __future__ import annotations
 
-import re
-from zoneinfo import available_timezones
 import secrets
+import unicodedata
 from decimal import Decimal
+from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from consortium.context import consortium_ids_of, hash_token
-from consortium.models import ROLES_BY_KIND, ApiToken, Consortium, Organization, Supplier, User
+from consortium.context import SLUG, consortium_ids_of, hash_token
+from consortium.models import (
+    EMAIL_MAX,
+    ORGANIZATION_NAME_MAX,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    PERSON_NAME_MAX,
+    ROLES_BY_KIND,
+    TOKEN_NAME_MAX,
+    ApiToken,
+    Consortium,
+    Organization,
+    Supplier,
+    User,
+)
 from marketplace import audit
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
-from marketplace.inputs import CONTROL_CHARS as _CONTROL
+from marketplace.inputs import clean_text, decision_reason, raise_if, text_problem
 
-MIN_PASSWORD_LENGTH = 12
-# Control characters are dropped from text people type (PostgreSQL cannot even store a NUL byte).
+MIN_PASSWORD_LENGTH = PASSWORD_MIN
 # A fixed hash to compare against when the e-mail is unknown, so a failed sign-in takes the same
 # time whether or not the account exists (no user enumeration by timing).
 _DUMMY_HASH = generate_password_hash("not-a-real-password-xxxxxxxx")
 
 
 def normalize_email(raw: str) -> str:
+    problem = text_problem(raw) if isinstance(raw, str) else "Must be text."
+    if problem or len(raw) > EMAIL_MAX:
+        raise ValidationFailed("Enter a valid e-mail address.",
+                               {"email": problem or f"Use at most {EMAIL_MAX} characters."})
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise ValidationFailed("Enter a valid e-mail address.", {"email": str(exc)}) from exc
+
+
+# Characters a person cannot see or type on purpose: controls, format characters (zero-width space,
+# soft hyphen, byte order mark) and lone surrogates.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs"})
+
+
+def sign_in_address(raw) -> str:
+    """The address typed on the sign-in form as the account lookup sees it: invisible characters
+    dropped, NFC, surrounding spaces stripped, lower case ("" for anything longer than an address).
+    The sign-in throttle keys on the same text, case-folded, so no spelling of one account's address
+    (capitals, a NUL, a zero-width space) starts a fresh allowance."""
+    if not isinstance(raw, str) or len(raw) > EMAIL_MAX:
+        return ""
+    visible = "".join(ch for ch in raw if unicodedata.category(ch) not in _INVISIBLE)
+    return unicodedata.normalize("NFC", visible).strip().lower()
+
+
+def sign_in_throttle_key(raw) -> str:
+    """The per-account bucket of the sign-in throttle for what was typed as the e-mail address."""
+    return "login:" + sign_in_address(raw).casefold()
 
 
 def _home_consortium_id(org: Organization, consortium: Consortium | None) -> int:
@@ -45,7 +82,7 @@ def _home_consortium_id(org: Organization, consortium: Consortium | None) -> int
 
 def create_consortium(*, name: str, slug: str, legal_basis: str = "", admin_fee_pct=Decimal("0"),
                       time_zone: str = "UTC"):
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", slug):
+    if not SLUG.fullmatch(slug):
         raise ValidationFailed("Invalid slug.", {"slug": "Use lower-case letters, digits and dashes."})
     if time_zone not in available_timezones():
         raise ValidationFailed("Unknown time zone.", {"time_zone": "Use an IANA name such as America/Phoenix."})
@@ -71,14 +108,14 @@ def create_organization(
     """Create a member, office or vendor organization; a vendor becomes a supplier of `consortium`."""
     if kind not in ROLES_BY_KIND:
         raise ValidationFailed("Unknown kind of organization.", {"kind": "Choose member, vendor or office."})
-    name = _CONTROL.sub("", name)
-    if not name.strip():
-        raise ValidationFailed("A name is required.", {"name": "Required."})
+    fields: dict[str, str] = {}
+    name = clean_text(name, "name", fields, limit=ORGANIZATION_NAME_MAX, required=True)
+    raise_if(fields, "The organization needs a name.")
     if kind == "member" and (approval_limit is None or approval_limit < 0):
         raise ValidationFailed("A member needs an approval limit.", {"approval_limit": "Zero or more."})
     org = Organization(
         kind=kind,
-        name=name.strip(),
+        name=name,
         consortium_id=None if kind == "vendor" else consortium.id,
         entity_type=entity_type,
         population=population,
@@ -114,13 +151,13 @@ def add_supplier(consortium: Consortium, vendor: Organization, *, actor=None) ->
 
 
 def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            "The password is too short.",
-            {"password": f"Use at least {MIN_PASSWORD_LENGTH} characters."},
-        )
-    if len(password) > 200:
-        raise ValidationFailed("The password is too long.", {"password": "Use at most 200 characters."})
+    if len(password) < PASSWORD_MIN:
+        raise ValidationFailed("The password is too short.", {"password": f"Use at least {PASSWORD_MIN} characters."})
+    if len(password) > PASSWORD_MAX:
+        raise ValidationFailed("The password is too long.", {"password": f"Use at most {PASSWORD_MAX} characters."})
+    problem = text_problem(password)
+    if problem:
+        raise ValidationFailed("The password holds a character that cannot be typed.", {"password": problem})
 
 
 def create_user(
@@ -135,10 +172,8 @@ def create_user(
 ) -> User:
     """Create a person in an organization with a role that fits the organization's kind."""
     email = normalize_email(email)
-    name = _CONTROL.sub("", name)
-    fields = {}
-    if not name.strip() or len(name) > 200:
-        fields["name"] = "Enter a name of at most 200 characters."
+    fields: dict[str, str] = {}
+    name = clean_text(name, "name", fields, limit=PERSON_NAME_MAX, required=True)
     if role not in ROLES_BY_KIND[organization.kind]:
         allowed = " or ".join(ROLES_BY_KIND[organization.kind])
         fields["role"] = f"People of a {organization.kind} organization can be {allowed}."
@@ -149,7 +184,7 @@ def create_user(
         raise Conflict("A user with that e-mail address already exists.", {"email": "Already registered."})
     user = User(
         email=email,
-        name=name.strip(),
+        name=name,
         password_hash=generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"]),
         organization=organization,
         role=role,
@@ -169,8 +204,8 @@ def create_user(
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None — the same answer (and about the same
     time) for an unknown address, a wrong password and a deactivated account."""
-    email = _CONTROL.sub("", email).strip().lower()
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email)) if len(email) <= 254 else None
+    email = sign_in_address(email)
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
@@ -181,15 +216,16 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def set_active(user: User, active: bool, *, actor: User, consortium: Consortium, reason: str = "") -> User:
-    """Deactivate (or reactivate) a user: a deactivated user cannot sign in or use API tokens."""
+    """Deactivate (or reactivate) a user: a deactivated user cannot sign in or use API tokens, and the
+    sessions they had open end for good (reactivating them does not revive a copied cookie)."""
     if user.id == actor.id:
         raise PermissionDenied("You cannot deactivate your own account.")
-    reason = _CONTROL.sub("", reason or "").strip()
-    if len(reason) > 2000:
-        raise ValidationFailed("The reason is too long.", {"reason": "Use at most 2000 characters."})
+    reason = decision_reason(reason, required=False) or ""
     if user.is_active == active:
         return user
     user.is_active = active
+    if not active:
+        end_sessions(user)
     db.session.flush()
     audit.record(
         consortium_id=consortium.id,
@@ -205,9 +241,9 @@ def set_active(user: User, active: bool, *, actor: User, consortium: Consortium,
 
 def issue_token(user: User, name: str, *, consortium_id: int | None = None) -> tuple[ApiToken, str]:
     """Create an API token for `user`; returns the record and the raw token (shown only once)."""
-    name = _CONTROL.sub("", name or "").strip()
-    if not name or len(name) > 100:
-        raise ValidationFailed("Name the token.", {"name": "Enter a name of 1 to 100 characters."})
+    fields: dict[str, str] = {}
+    name = clean_text(name, "name", fields, limit=TOKEN_NAME_MAX, required=True)
+    raise_if(fields, "Name the token.")
     raw = "am_" + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, token_hash=hash_token(raw), prefix=raw[:10])
     db.session.add(token)
@@ -237,6 +273,15 @@ def revoke_token(token: ApiToken, *, actor: User) -> ApiToken:
         after={"name": token.name, "prefix": token.prefix},
     )
     return token
+
+
+def end_sessions(user: User) -> User:
+    """End every signed-in session of `user` (on every device): sessions carry the version they began
+    with, and the user loader refuses an older one. API tokens are separate and keep working."""
+    user.session_version = User.session_version + 1
+    db.session.flush()
+    db.session.refresh(user, ["session_version"])
+    return user
 
 
 def _first_consortium_id(user: User) -> int:

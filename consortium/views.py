@@ -6,11 +6,18 @@ import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import func, select
 
 from consortium import permissions, services
-from consortium.context import acting_role, consortium_ids_of, current_consortium, organizations_in, require
+from consortium.context import (
+    acting_role,
+    consortium_ids_of,
+    current_consortium,
+    organizations_in,
+    require,
+    start_session,
+)
 from consortium.forms import EmptyForm, InviteUserForm, LoginForm, ReasonForm, TokenForm
 from consortium.models import ApiToken, Consortium, Organization, Supplier, User
 from marketplace.audit import AuditEvent
@@ -30,12 +37,22 @@ def _login_failed(response) -> bool:
 
 
 def _submitted_email() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+    """The per-account throttle's key: the typed address cleaned and case-folded exactly as the account
+    lookup cleans it, so `BUYER@…`, `buyer@…\\x00` or a zero-width space share one allowance."""
+    return services.sign_in_throttle_key(request.form.get("email"))
+
+
+# Whitespace and control characters: browsers drop tabs and line breaks from URLs (`/\t/evil` becomes
+# `//evil`), and a line break in a Location header would inject headers.
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, no `//` or backslash tricks (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site: no scheme, no host, no `//`, backslash, whitespace or control
+    character tricks (no open redirect, no header injection); None for anything else."""
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return None
+    if _UNSAFE_IN_NEXT.search(target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
@@ -69,7 +86,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
+            start_session(user)
             db.session.commit()
             flash(f"Signed in as {user.name}.", "success")
             return redirect(safe_next(request.args.get("next")) or home_url_for(user))
@@ -78,12 +95,21 @@ def login():
     return render_template("consortium/login.html", form=form)
 
 
+SIGNED_OUT = ("You have signed out on every device: any other browser where you were signed in must sign in "
+              "again. Your API tokens keep working until you revoke them.")
+
+
 @auth.route("/logout", methods=["POST"])
 def logout():
+    """Sign out, and end every other session of the same person (a copied cookie stops working)."""
     EmptyForm().validate_on_submit()  # CSRF is checked globally; the form only carries the token
+    was_signed_in = current_user.is_authenticated
+    if was_signed_in:
+        services.end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     session.clear()  # nothing of the previous person's session (flash messages, CSRF token) survives
-    flash("You have signed out.", "info")
+    flash(SIGNED_OUT if was_signed_in else "You have signed out.", "info")
     return redirect(url_for("auth.index"))
 
 

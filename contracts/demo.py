@@ -14,6 +14,7 @@ from consortium.models import Consortium, Organization, User
 from contracts.observations import services as observations
 from contracts.orders import services as orders
 from contracts.orders.models import Order
+from contracts.vehicles import models as vehicle_models
 from contracts.vehicles import services as vehicles
 from contracts.vehicles.models import Participation, Vehicle
 from marketplace.extensions import db
@@ -165,7 +166,7 @@ ORDERS = [
 
 
 def _months_ago(months: int):
-    first = vehicles.today().replace(day=1)
+    first = vehicle_models.today().replace(day=1)
     return first - relativedelta(months=months)
 
 
@@ -174,7 +175,7 @@ def load_orders() -> None:
     three months of measurements (two verified, one reported) so a window is settled and one pending."""
     vehicle = db.session.scalar(select(Vehicle).where(Vehicle.number == "GPSR-2026-001")
                                 .execution_options(all_tenants=True))
-    if vehicle is None or not vehicles.is_in_force(vehicle):
+    if vehicle is None or not vehicle.is_in_force():
         return
     items = {s.price_item.name: s.price_item_id for s in vehicle.schedule}
     for po, buyer_email, quantities, terms, state, measured in ORDERS:

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 
 from marketplace.db import MAX_ID
 from marketplace.errors import ValidationFailed, json_error
-from marketplace.inputs import whole_number
+from marketplace.inputs import excerpt, text_problem, whole_number
 
 API_PREFIX = "/api/v1"
 
@@ -96,9 +96,23 @@ def _message(error) -> str:
         return f"Must be of type {error.validator_value}."
     if error.validator == "enum":
         return "Must be one of: " + ", ".join(map(str, error.validator_value)) + "."
-    if error.validator in ("maxLength", "minLength", "maxItems", "minItems", "minimum", "maximum"):
-        return error.message.replace("'", "") + "."
-    return error.message
+    # The rest name the limit, never the value: a message echoes at most a short excerpt of the input.
+    limit = error.validator_value
+    limits = {
+        "maxLength": f"Use at most {limit} characters.",
+        "minLength": "This field cannot be empty." if limit == 1 else f"Use at least {limit} characters.",
+        "maxItems": f"Use at most {limit} entries.",
+        "minItems": f"Give at least {limit} {'entry' if limit == 1 else 'entries'}.",
+        "minimum": f"Must be at least {limit}.",
+        "maximum": f"Must be at most {limit}.",
+        "exclusiveMinimum": f"Must be more than {limit}.",
+        "exclusiveMaximum": f"Must be less than {limit}.",
+    }
+    if error.validator in limits:
+        return limits[error.validator]
+    if error.validator == "format":
+        return f"'{excerpt(error.instance)}' is not a '{limit}'."
+    return error.message if len(error.message) <= 120 else "Not a valid value."
 
 
 def validate_body(schema: dict, data: Any) -> dict[str, str]:
@@ -110,15 +124,68 @@ def validate_body(schema: dict, data: Any) -> dict[str, str]:
     return fields
 
 
+# JSON deeper than this is refused before any validation: no body of this API nests beyond a few
+# levels, and deep nesting only serves to exhaust the recursion of the parser or the schema validator.
+MAX_JSON_DEPTH = 32
+_TOO_DEEP = f"The request body is nested too deeply (at most {MAX_JSON_DEPTH} levels of arrays and objects)."
+
+
+def _join(path: str, key) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def text_problems(data: Any) -> dict[str, str]:
+    """{field path: message} for every string (and object key) holding a control character or a lone
+    surrogate; raises ValidationFailed when `data` nests deeper than MAX_JSON_DEPTH. Iterative, so no
+    body can exhaust the stack here."""
+    fields: dict[str, str] = {}
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, str):
+            problem = text_problem(value)
+            if problem:
+                fields.setdefault(path or "body", problem)
+            continue
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            raise ValidationFailed(_TOO_DEEP, {path or "body": "Nested too deeply."})
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+            if isinstance(key, str) and text_problem(key):
+                fields.setdefault(_join(path, excerpt(key)), "This field name holds a control character "
+                                  "or an invalid character (a lone surrogate).")
+                continue
+            stack.append((item, _join(path, key), depth + 1))
+    return fields
+
+
+def _parsed_body() -> Any:
+    """The body as JSON, None when there is none (or it is not JSON); 400 when it nests too deeply for
+    the parser itself (a RecursionError from `json.loads`, never a 500)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        raise ValidationFailed(_TOO_DEEP, {"body": "Nested too deeply."}) from None
+
+
 def json_body(schema: dict | None) -> dict:
-    """The request's JSON object, validated; raises ValidationFailed with per-field messages."""
-    data = request.get_json(silent=True)
+    """The request's JSON object, validated; raises ValidationFailed with per-field messages.
+
+    Before the schema sees it, the body is checked for depth and for text no column can store
+    (control characters, lone surrogates such as "\\ud800"), so each of those is a 400 with the field's
+    path, whatever the operation does next."""
+    data = _parsed_body()
     if data is None:
         if request.content_length or request.data:
             raise ValidationFailed("The request body is not valid JSON.", {"body": "Not valid JSON."})
         data = {}
     if not isinstance(data, dict):
+        text_problems(data)  # a deep array answers with the depth message
         raise ValidationFailed("The request body must be a JSON object.", {"body": "Must be an object."})
+    problems = text_problems(data)
+    if problems:
+        raise ValidationFailed("Some text in the request holds characters that cannot be stored.", problems)
     if schema is not None:
         fields = validate_body(schema, data)
         if fields:

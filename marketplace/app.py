@@ -15,7 +15,6 @@ from consortium import api as consortium_api
 from consortium import context as tenancy_context
 from consortium import views as consortium_views
 from consortium.cli import users_cli
-from consortium.models import User
 from contracts.blueprints import BLUEPRINTS as CONTRACT_BLUEPRINTS
 from marketplace import api as api_kernel
 from marketplace.config import load_config
@@ -34,6 +33,8 @@ class IdConverter(IntegerConverter):
     """`<int:...>` in every route: a number bigger than any id (`MAX_ID`) becomes 0, which names no row,
     so the view answers its usual 404 instead of overflowing the database's integers. (Refusing the
     match instead would make werkzeug answer 405 where another method of the same path exists.)"""
+
+    regex = r"[0-9]+"  # ASCII digits only: werkzeug's default `\d+` also matches "１" and "٣"
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
@@ -62,10 +63,7 @@ def build_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+    login_manager.user_loader(tenancy_context.load_session_user)  # refuses sessions ended by signing out
 
     # Order matters: resolve the API token and tenant before the CSRF check needs to know about them.
     app.url_value_preprocessor(tenancy_context.pull_consortium_slug)

@@ -1,12 +1,22 @@
-"""Configuration from the environment, with development defaults in the instance folder."""
+"""Configuration from the environment, with development defaults in the instance folder.
+
+The `testing` environment (cheap password hashes, a fixed well-known `SECRET_KEY`) exists only for the
+test suite. The rule: it is accepted only while pytest is loaded in the process, or when
+`MARKETPLACE_ALLOW_TESTING=1` says so explicitly (a test tool that runs the app outside pytest); and the
+testing key is refused in every other environment, so a copied test setting can never sign real
+sessions.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 ENVIRONMENTS = ("development", "testing", "production")
+TESTING_SECRET_KEY = "testing-secret-key"
+ALLOW_TESTING_FLAG = "MARKETPLACE_ALLOW_TESTING"
 
 
 class ConfigError(RuntimeError):
@@ -22,6 +32,17 @@ def _dev_secret(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def _testing_allowed() -> bool:
+    """Under pytest, or when the operator says explicitly that this process is a test run."""
+    return "pytest" in sys.modules or os.environ.get(ALLOW_TESTING_FLAG) == "1"
+
+
+def _trusted_hosts() -> list[str] | None:
+    """`TRUSTED_HOSTS=market.example,www.market.example`: any other Host header is answered 400."""
+    hosts = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    return hosts or None
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     env = overrides.get("ENV_NAME") or os.environ.get("MARKETPLACE_ENV", "development")
@@ -29,6 +50,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         env = "testing"
     if env not in ENVIRONMENTS:
         raise ConfigError(f"MARKETPLACE_ENV must be one of {', '.join(ENVIRONMENTS)}, not '{env}'.")
+    if env == "testing" and not _testing_allowed():
+        raise ConfigError(
+            "The testing environment (fixed secret key, cheap password hashes) runs only under pytest. "
+            f"Use MARKETPLACE_ENV=development or production, or set {ALLOW_TESTING_FLAG}=1 for a test run."
+        )
     instance = Path(instance_path)
     instance.mkdir(parents=True, exist_ok=True)
 
@@ -39,7 +65,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                 "SECRET_KEY is not set. Set it to a long random value (for example the output of "
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`) before starting in production."
             )
-        secret = "testing-secret-key" if env == "testing" else _dev_secret(instance)
+        secret = TESTING_SECRET_KEY if env == "testing" else _dev_secret(instance)
+    if secret == TESTING_SECRET_KEY and env != "testing":
+        raise ConfigError(
+            f"SECRET_KEY is the test suite's well-known key; it cannot sign sessions in {env}. "
+            "Set SECRET_KEY to a long random value."
+        )
 
     config = {
         "ENV_NAME": env,
@@ -57,6 +88,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": env == "production",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        # Requests naming another host get 400 (Flask checks it before routing); unset, any Host is
+        # served, and redirects still never repeat it (`marketplace.security.keep_redirects_on_site`).
+        "TRUSTED_HOSTS": _trusted_hosts(),
         "WTF_CSRF_CHECK_DEFAULT": False,  # checked in one before_request, which knows about API tokens
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "TESTING": env == "testing",

@@ -12,8 +12,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from catalog.listings import services as catalog
-from catalog.listings.models import Listing, Pilot
+from catalog.listings.models import Listing
 from catalog.pilots import services as evidence
+from catalog.pilots.models import Pilot
 from consortium import services as people
 from consortium.models import Consortium, Organization, User
 from contracts.demo import load_orders, load_vehicles

@@ -6,7 +6,8 @@ into `{"error": {"code", "message", "fields"?}}` with the status below.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from marketplace.extensions import db
@@ -91,6 +92,9 @@ def _render(status: int, message: str | None = None):
     message = message or _MESSAGES.get(status, "Error")
     if wants_json():
         return json_error(status, _HTTP_CODES.get(status, "error"), message)
+    if request_ctx.url_adapter is None:
+        # No URL can be built (a Host header outside TRUSTED_HOSTS): a page with links would fail.
+        return Response(f"{status} {message}\n", status, mimetype="text/plain")
     return render_template("errors/error.html", status=status, message=message), status
 
 

@@ -53,8 +53,8 @@ def idempotency_key() -> str | None:
         return None
     key = key.strip()
     if not key or len(key) > KEY_LIMIT or any(ord(c) < 32 or ord(c) == 127 for c in key):
-        raise ValidationFailed("Invalid Idempotency-Key.",
-                               {"Idempotency-Key": f"Use 1 to {KEY_LIMIT} characters, none of them control characters."})
+        message = f"Use 1 to {KEY_LIMIT} characters, none of them control characters."
+        raise ValidationFailed("Invalid Idempotency-Key.", {"Idempotency-Key": message})
     return key
 
 

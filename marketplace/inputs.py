@@ -15,44 +15,24 @@ message under the field's path in `fields` (so every problem is reported at once
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from marketplace.db import CENT, MAX_ID
 from marketplace.errors import ValidationFailed
+from marketplace.numbers import MAX_MONEY
+from marketplace.numbers import number_text as _number_text
+from marketplace.text import CONTROL_CHARS, EXCERPT, excerpt, nfc, text_problem  # noqa: F401 (re-exported)
 
-# The most any money column holds (integer cents in a BIGINT leave room; no ceiling comes near it).
-MAX_MONEY = Decimal("999999999999.99")
 REASON_LIMIT = 2000
-EXCERPT = 24
 
-# Control characters except tab, newline and carriage return; PostgreSQL refuses NUL outright.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# The rules for how text and numbers are written live in the pure modules `marketplace.text` and
+# `marketplace.numbers` (shared with the pure arithmetic of `contracts.performance`).
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_PLAIN_NUMBER = re.compile(r"-?\d{1,15}(\.\d{1,12})?", re.ASCII)
-_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?", re.ASCII)
 _DIGITS = re.compile(r"\d{1,12}", re.ASCII)
 
 
-def excerpt(raw, limit: int = EXCERPT) -> str:
-    """A short, printable excerpt of a value for an error message."""
-    text = raw if isinstance(raw, str) else repr(raw)
-    text = _SURROGATE.sub("?", CONTROL_CHARS.sub("?", text))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 # --- text ----------------------------------------------------------------------------------------
-
-
-def text_problem(value: str) -> str | None:
-    """Why `value` cannot be stored as text, or None: control characters and lone surrogates."""
-    if _SURROGATE.search(value):
-        return "Remove the invalid character (a lone surrogate) from this text."
-    if CONTROL_CHARS.search(value):
-        return "Remove the control character from this text."
-    return None
 
 
 def clean_text(raw, path: str, fields: dict, *, limit: int, required: bool = False) -> str:
@@ -67,7 +47,7 @@ def clean_text(raw, path: str, fields: dict, *, limit: int, required: bool = Fal
     if problem:
         fields[path] = problem
         return ""
-    value = unicodedata.normalize("NFC", raw).strip()
+    value = nfc(raw)
     if required and not value:
         fields[path] = "This field is required."
     elif len(value) > limit:
@@ -108,28 +88,6 @@ def decision_reason(raw, *, required: bool, message: str = "Give a reason.") -> 
 
 
 # --- numbers -------------------------------------------------------------------------------------
-
-
-def _number_text(raw, *, allow_float: bool, grouping: bool, currency: bool, percent: bool) -> str | None:
-    """The plain ASCII text of a number given as a string or int (or float, when allowed), or None."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return str(raw)
-    if isinstance(raw, float) and allow_float:
-        return repr(raw) if raw == raw and raw not in (float("inf"), float("-inf")) else None
-    if isinstance(raw, Decimal):
-        return format(raw, "f") if raw.is_finite() else None
-    if not isinstance(raw, str):
-        return None
-    text = raw.strip()
-    if currency:
-        text = text.replace("$", "", 1) if text.startswith(("$", "-$")) else text
-    if percent:
-        text = text.removesuffix("%").strip()
-    if grouping and _GROUPED.fullmatch(text):
-        text = text.replace(",", "")
-    return text if _PLAIN_NUMBER.fullmatch(text) else None
 
 
 def parse_decimal(raw, path: str, fields: dict, *, what: str = "number", places: int = 10,

@@ -1,9 +1,13 @@
-"""Security headers and the CSRF rule: every unsafe request carries a CSRF token, except API calls
-authenticated by a bearer token (no cookie, so no cross-site forgery)."""
+"""Security headers, redirects that stay on the site, and the CSRF rule: every unsafe request carries a
+CSRF token, except API calls authenticated by a bearer token (no cookie, so no cross-site forgery)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import Flask, current_app, g, request
+from werkzeug.exceptions import SecurityError
+from werkzeug.utils import redirect
 
 from marketplace.extensions import csrf
 
@@ -44,5 +48,27 @@ def set_security_headers(response):
     return response
 
 
+def keep_redirects_on_site(response):
+    """A redirect never repeats the Host header the client sent. The app's own redirects are relative
+    already; werkzeug's slash redirects (`/c/gpsr` → `/c/gpsr/`) are built absolute from the request's
+    host, which a client chooses: such a Location becomes relative. A host the configuration names
+    (`SERVER_NAME`, used when it is set) is not the client's choice and stays."""
+    location = response.headers.get("Location")
+    if not location:
+        return response
+    parts = urlsplit(location)
+    try:
+        host = request.host.lower()
+    except SecurityError:  # a host outside TRUSTED_HOSTS: the answer is a 400 anyway
+        return response
+    if parts.netloc and parts.netloc.lower() == host and parts.scheme in ("", request.scheme):
+        relative = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+        response.headers["Location"] = relative
+        if 300 <= response.status_code < 400 and response.mimetype == "text/html":
+            response.set_data(redirect(relative, response.status_code).get_data())  # the body names it too
+    return response
+
+
 def init_security(app: Flask) -> None:
     app.after_request(set_security_headers)
+    app.after_request(keep_redirects_on_site)

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask
-from markupsafe import Markup
 
 
 def money(value) -> str:
@@ -40,4 +39,5 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["when"] = when
-    app.jinja_env.globals["Markup"] = Markup
+    # No `Markup` global: a template could otherwise mark a user's text as safe HTML. Markup that a
+    # page needs is built in Python, where it is reviewed with the code that escapes its parts.

@@ -49,7 +49,8 @@ class Transition:
     `approved` or `pending_approval`); None keeps the state (a guarded change such as a renewal).
     `effects` run after the checks and before the state changes, as `effect(obj, ctx)`; they may raise
     a DomainError, which aborts the transition (the caller's transaction is rolled back).
-    `reason` is "required", "optional" or "none". `denied` is the 403 message.
+    `reason` is "required", "optional" or "none". `denied` is the 403 message, or a function of (user, obj)
+    that says why this person may not.
     """
 
     name: str
@@ -60,7 +61,7 @@ class Transition:
     past: str
     reason: str = "optional"
     effects: tuple[Effect, ...] = ()
-    denied: str = "You may not do that."
+    denied: str | Callable[[Any, Any], str] = "You may not do that."
     reason_message: str = "Give a reason."
     audit_after: Callable[[Any], dict] | None = None
 
@@ -166,6 +167,7 @@ def run(lifecycle: Lifecycle, obj, name: str, *, actor, reason: str | None = Non
     missing or bad reason; a side effect may raise any DomainError. Nothing is committed here.
     """
     step = lifecycle.by_name[name]
+    seen = obj.status  # what the caller saw before the lock (it may change while we wait for it)
     if _unlocked_for_tests():
         # Simulate the bug the lock prevents: act on what was read earlier, not on a fresh locked row.
         fresh = obj
@@ -177,7 +179,11 @@ def run(lifecycle: Lifecycle, obj, name: str, *, actor, reason: str | None = Non
     if fresh.status not in step.sources:
         raise Conflict(conflict_message(lifecycle, fresh, step))
     if not step.allowed(actor, fresh):
-        raise PermissionDenied(step.denied)
+        if fresh.status != seen:
+            # Someone else moved the object while this request waited (e.g. approved the order this
+            # approver was declining): that is a lost race, not a lack of rights.
+            raise Conflict(conflict_message(lifecycle, fresh, step))
+        raise PermissionDenied(step.denied(actor, fresh) if callable(step.denied) else step.denied)
     cleaned = None if step.reason == "none" else decision_reason(
         reason, required=step.reason == "required", message=step.reason_message)
     ctx = Context(actor=actor, reason=cleaned, before=fresh.status, transition=step, extra=extra,
@@ -188,7 +194,7 @@ def run(lifecycle: Lifecycle, obj, name: str, *, actor, reason: str | None = Non
     if target is not None:
         if target not in lifecycle.states:
             raise ValueError(f"{lifecycle.noun}.{name}: unknown target state {target!r}")
-        setattr(fresh, "status", target)  # the one place a lifecycle state changes
+        fresh.status = target  # the one place a lifecycle state changes
     db.session.flush()
     after = {"status": fresh.status}
     if step.audit_after is not None:

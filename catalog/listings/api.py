@@ -2,50 +2,64 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from catalog.listings import permissions as permissions
-from catalog.listings import services as services
-from catalog.listings.models import CATEGORIES, PRICING_MODELS, Listing
-from catalog.pilots.services import proven_listing_ids
-from catalog.search import services as indexing
+from catalog import search as indexing
+from catalog.listings import permissions as can
+from catalog.listings import queries, services
+from catalog.listings.models import (
+    CATEGORIES,
+    DESCRIPTION_MAX,
+    ITEM_NAME_MAX,
+    ITEM_UNIT_MAX,
+    MAX_PRICE_ITEMS,
+    MAX_STANDARDS,
+    MAX_TAGS,
+    PRICING_MODELS,
+    STANDARD_MAX,
+    SUMMARY_MAX,
+    TAG_MAX,
+    TITLE_MAX,
+    Listing,
+    listing_content,
+)
+from catalog.pilots.queries import proven_listing_ids
 from consortium.context import belongs, consortium_or_404
 from marketplace.api import ID, PAGE_PARAMS, POSITIVE_MONEY, created, operation, paginate_args
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
-from marketplace.inputs import parse_id
-from marketplace.tenancy import get_or_404
+from marketplace.inputs import REASON_LIMIT, parse_id
 
 api = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 
-_TEXT_LIST = {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 200}}
 PRICE_ITEM_IN = {
     "type": "object",
     "additionalProperties": False,
     "required": ["name", "unit", "list_price"],
     "properties": {
         "id": ID,
-        "name": {"type": "string", "maxLength": 200},
-        "unit": {"type": "string", "maxLength": 40},
+        "name": {"type": "string", "maxLength": ITEM_NAME_MAX},
+        "unit": {"type": "string", "maxLength": ITEM_UNIT_MAX},
         "list_price": POSITIVE_MONEY,
     },
 }
 _LISTING_PROPS = {
-    "title": {"type": "string", "maxLength": 1000},
-    "summary": {"type": "string", "maxLength": 5000},
-    "description": {"type": "string", "maxLength": 100000},
+    "title": {"type": "string", "maxLength": TITLE_MAX},
+    "summary": {"type": "string", "maxLength": SUMMARY_MAX},
+    "description": {"type": "string", "maxLength": DESCRIPTION_MAX},
     "category": {"type": "string", "enum": list(CATEGORIES)},
-    "tags": _TEXT_LIST,
-    "pricing_models": {"type": "array", "maxItems": 4, "items": {"type": "string", "enum": list(PRICING_MODELS)}},
-    "price_items": {"type": "array", "maxItems": 50, "items": PRICE_ITEM_IN},
-    "standards": _TEXT_LIST,
+    "tags": {"type": "array", "maxItems": MAX_TAGS, "items": {"type": "string", "maxLength": TAG_MAX}},
+    "pricing_models": {"type": "array", "maxItems": len(PRICING_MODELS),
+                       "items": {"type": "string", "enum": list(PRICING_MODELS)}},
+    "price_items": {"type": "array", "maxItems": MAX_PRICE_ITEMS, "items": PRICE_ITEM_IN},
+    "standards": {"type": "array", "maxItems": MAX_STANDARDS, "items": {"type": "string", "maxLength": STANDARD_MAX}},
 }
 LISTING_IN = {"type": "object", "additionalProperties": False, "required": ["title", "summary", "category"],
               "properties": _LISTING_PROPS}
 LISTING_PATCH = {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": _LISTING_PROPS}
 REASON_IN = {"type": "object", "additionalProperties": False,
-             "properties": {"reason": {"type": "string", "maxLength": 2000}}}
+             "properties": {"reason": {"type": "string", "maxLength": REASON_LIMIT}}}
 LISTING_OUT = {
     "type": "object",
     "required": ["id", "status", "title", "summary", "category", "vendor", "price_items", "proven"],
@@ -92,7 +106,7 @@ SEARCH_PARAMS = [
 
 
 def listing_json(listing: Listing, proven: bool, *, detail: bool = True) -> dict:
-    content = services.listing_content(listing)
+    content = listing_content(listing)
     data = {
         "id": listing.id,
         "status": listing.status,
@@ -101,7 +115,7 @@ def listing_json(listing: Listing, proven: bool, *, detail: bool = True) -> dict
         "proven": proven,
         "published_at": listing.published_at.isoformat() if listing.published_at else None,
     }
-    if detail and permissions.can_see_history(current_user, listing):
+    if detail and can.can_see_listing_history(current_user, listing):
         revision = listing.pending_revision
         data["status_reason"] = listing.status_reason
         data["pending_revision"] = {"id": revision.id, "proposed": revision.proposed,
@@ -111,10 +125,7 @@ def listing_json(listing: Listing, proven: bool, *, detail: bool = True) -> dict
 
 def _visible_listing(listing_id: int) -> Listing:
     consortium_or_404()
-    listing = get_or_404(Listing, listing_id)
-    if not permissions.can_view_listing(current_user, listing):
-        abort(404)
-    return listing
+    return queries.get_listing_or_404(listing_id, current_user)
 
 
 def _bool_arg(name: str) -> bool | None:
@@ -163,7 +174,7 @@ def create_listing(data):
     consortium = consortium_or_404()
     if not belongs(current_user):
         raise NotFound("No such consortium.")
-    if not permissions.can_create_listing(current_user):
+    if not can.can_create_listing(current_user):
         raise PermissionDenied("Only vendor staff create listings.")
     listing = services.create_listing(consortium=consortium, vendor=current_user.organization, data=data,
                                       actor=current_user)
@@ -183,46 +194,41 @@ def get_listing(listing_id):
            body=LISTING_PATCH, response=LISTING_OUT)
 def patch_listing(listing_id, data):
     listing = _visible_listing(listing_id)
-    if not permissions.can_edit_listing(current_user, listing):
+    if not can.can_edit_listing(current_user, listing):
         raise PermissionDenied("You cannot edit this listing.")
-    services.update_listing(listing, data, actor=current_user, partial=True)
+    listing = services.update_listing(listing, data, actor=current_user, partial=True)
     db.session.commit()
     return jsonify(listing_json(listing, listing.id in proven_listing_ids([listing.id])))
 
 
-def _decision(listing_id, allowed, action, data, *, with_reason=True):
+def _decision(listing_id, action, data, *, with_reason=True):
+    """One lifecycle step: the service checks who may take it (403) and the kernel whether the listing's
+    state still allows it (409, saying what happened and who did it)."""
     listing = _visible_listing(listing_id)
     if not belongs(current_user):
         raise NotFound("Not found.")  # a published listing is public, but strangers cannot act on it
-    if not allowed(current_user, listing):
-        raise PermissionDenied("You are not allowed to do that to this listing.")
-    action(listing, actor=current_user, **({"reason": data.get("reason")} if with_reason else {}))
+    listing = action(listing, actor=current_user, **({"reason": data.get("reason")} if with_reason else {}))
     db.session.commit()
     return jsonify(listing_json(listing, listing.id in proven_listing_ids([listing.id])))
 
 
-def _admin(user, listing) -> bool:
-    return permissions.can_review_listings(user)
-
-
-def _decision_op(rule, name, summary, allowed, action, with_reason=True):
+def _decision_op(rule, name, summary, action, with_reason=True):
     def view(listing_id, data):
-        return _decision(listing_id, allowed, action, data, with_reason=with_reason)
+        return _decision(listing_id, action, data, with_reason=with_reason)
 
     view.__name__ = name
     return operation(api, rule, "POST", summary=summary, tag="catalog", body=REASON_IN, response=LISTING_OUT)(view)
 
 
 _decision_op("/listings/<int:listing_id>/submit", "submit_listing", "Submit a draft for approval (vendor)",
-             permissions.can_submit_listing, services.submit_listing, with_reason=False)
+             services.submit_listing, with_reason=False)
 _decision_op("/listings/<int:listing_id>/approve", "approve_listing",
-             "Approve a submission or a pending revision (admin)", _admin, services.approve_listing)
+             "Approve a submission or a pending revision (admin)", services.approve_listing)
 _decision_op("/listings/<int:listing_id>/reject", "reject_listing",
-             "Request changes to a submission or pending revision, with a reason (admin)", _admin,
-             services.request_changes)
+             "Request changes to a submission or pending revision, with a reason (admin)", services.request_changes)
 _decision_op("/listings/<int:listing_id>/suspend", "suspend_listing", "Suspend a published listing (admin)",
-             _admin, services.suspend_listing)
+             services.suspend_listing)
 _decision_op("/listings/<int:listing_id>/reinstate", "reinstate_listing", "Reinstate a suspended listing (admin)",
-             _admin, services.reinstate_listing)
+             services.reinstate_listing)
 _decision_op("/listings/<int:listing_id>/withdraw", "withdraw_listing", "Withdraw a published listing (vendor)",
-             permissions.can_withdraw_listing, services.withdraw_listing)
+             services.withdraw_listing)

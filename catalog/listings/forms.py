@@ -1,4 +1,5 @@
-"""Listing forms. They only parse; `catalog.services.clean_listing_data` owns the rules."""
+"""Listing forms. They only parse (and cap lengths at the model's limits, with the validation's message);
+`catalog.listings.validation.clean_listing_data` owns the rules."""
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -14,8 +15,16 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from catalog.listings.models import CATEGORIES, PRICING_MODELS
-from marketplace.inputs import parse_id
+from catalog.listings.models import (
+    CATEGORIES,
+    DESCRIPTION_MAX,
+    ITEM_NAME_MAX,
+    ITEM_UNIT_MAX,
+    PRICING_MODELS,
+    SUMMARY_MAX,
+    TITLE_MAX,
+)
+from marketplace.inputs import REASON_LIMIT, parse_id
 
 BLANK_PRICE_ROWS = 3
 
@@ -25,18 +34,25 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def at_most(limit: int) -> Length:
+    """A length cap worded like `marketplace.inputs.clean_text`'s message."""
+    return Length(max=limit, message=f"Use at most {limit} characters.")
+
+
 class PriceItemForm(Form):
     id = HiddenField()
-    name = StringField("Item", validators=[Optional(), Length(max=200)])
-    unit = StringField("Unit", validators=[Optional(), Length(max=40)])
+    name = StringField("Item", validators=[Optional(), at_most(ITEM_NAME_MAX)])
+    unit = StringField("Unit", validators=[Optional(), at_most(ITEM_UNIT_MAX)])
     list_price = StringField("List price (USD)", validators=[Optional(), Length(max=20)])
 
 
 class ListingForm(FlaskForm):
-    title = StringField("Title", description="What the solution is, in a few words.")
+    title = StringField("Title", validators=[at_most(TITLE_MAX)], description="What the solution is, in a few words.")
     summary = TextAreaField(
-        "Summary", description="One or two sentences shown in search results (at most 500 characters).")
-    description = TextAreaField("Description", description="What it does, how it is deployed, what cities get.")
+        "Summary", validators=[at_most(SUMMARY_MAX)],
+        description=f"One or two sentences shown in search results (at most {SUMMARY_MAX} characters).")
+    description = TextAreaField("Description", validators=[at_most(DESCRIPTION_MAX)],
+                                description="What it does, how it is deployed, what cities get.")
     category = SelectField("Category", choices=[("", "- Select -")] + list(CATEGORIES.items()), validate_choice=False)
     pricing_models = CheckboxesField("Pricing models offered", choices=list(PRICING_MODELS.items()),
                                      validate_choice=False)
@@ -106,9 +122,4 @@ class ListingForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField("Reason", validators=[Optional(), Length(max=2000)])
-
-
-class SearchForm(FlaskForm):
-    class Meta:
-        csrf = False
+    reason = TextAreaField("Reason", validators=[Optional(), at_most(REASON_LIMIT)])

@@ -1,11 +1,16 @@
-"""What is offered: listings with price items and pending revisions, and pilot evidence."""
+"""What is offered: listings with their price items and pending revisions.
+
+The limits below are declared once: the columns, the forms (`Length(max=…)`), the API schemas
+(`maxLength`, `maxItems`) and the validation read them from here (`tests/catalog/test_limits.py` checks
+that they agree).
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, exists, select
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consortium.models import Organization, User
@@ -31,31 +36,61 @@ PRICING_MODELS = {
     "revenue_share": "Revenue share",
     "vendor_financed": "Vendor financed",
 }
+
+# --- lifecycles (the transition tables are in `catalog.listings.services`) ---------------------------
+
 LISTING_STATUSES = ("draft", "submitted", "changes_requested", "published", "suspended", "withdrawn")
-OUTCOMES = {"met": "Met", "partially_met": "Partially met", "not_met": "Not met", "inconclusive": "Inconclusive"}
-PILOT_STATUSES = ("recorded", "verified")
+STATUS_LABELS = {
+    "draft": "Draft",
+    "submitted": "Awaiting approval",
+    "changes_requested": "Changes requested",
+    "published": "Published",
+    "suspended": "Suspended",
+    "withdrawn": "Withdrawn",
+}
+# A draft (or a listing returned for changes) is edited in place; a live one through a pending revision.
+EDITABLE_DIRECTLY = ("draft", "changes_requested")
+EDITABLE_BY_REVISION = ("published", "suspended")
+REVISION_STATUSES = ("pending", "approved", "changes_requested", "superseded")
+
+# --- limits --------------------------------------------------------------------------------------
+
+TITLE_MAX = 200
+SUMMARY_MAX = 500
+DESCRIPTION_MAX = 20_000
+CATEGORY_MAX = 30
+STATUS_MAX = 20
+MAX_TAGS, TAG_MAX = 20, 40
+MAX_STANDARDS, STANDARD_MAX = 30, 80
+MAX_PRICE_ITEMS = 50
+ITEM_NAME_MAX = 200
+ITEM_UNIT_MAX = 40
+MAX_LIST_PRICE = Decimal("9999999999.99")
+# The reviewable content of a listing, as the API takes it (plus `price_items`).
+CONTENT_FIELDS = ("title", "summary", "description", "category", "tags", "pricing_models", "standards")
+
+
+def _one_of(states) -> str:
+    return "status IN (" + ", ".join(f"'{s}'" for s in states) + ")"
 
 
 class Listing(TenantMixin, TimestampMixin, Base):
     __tablename__ = "listing"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('draft', 'submitted', 'changes_requested', 'published', 'suspended', 'withdrawn')",
-            name="status",
-        ),
+        CheckConstraint(_one_of(LISTING_STATUSES), name="status"),
         Index("ix_listing_consortium_status", "consortium_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    summary: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    summary: Mapped[str] = mapped_column(String(SUMMARY_MAX))
     description: Mapped[str] = mapped_column(Text, default="")
-    category: Mapped[str] = mapped_column(String(30))
+    category: Mapped[str] = mapped_column(String(CATEGORY_MAX))
     tags: Mapped[list] = mapped_column(JSON, default=list)
     pricing_models: Mapped[list] = mapped_column(JSON, default=list)
     standards: Mapped[list] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(20), default="draft")
+    status: Mapped[str] = mapped_column(String(STATUS_MAX), default="draft")
     status_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -95,8 +130,8 @@ class PriceItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    unit: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(ITEM_NAME_MAX))
+    unit: Mapped[str] = mapped_column(String(ITEM_UNIT_MAX))
     list_price: Mapped[Decimal] = mapped_column(Money())
     position: Mapped[int] = mapped_column(default=0)
     is_retired: Mapped[bool] = mapped_column(default=False)
@@ -109,14 +144,12 @@ class ListingRevision(TenantMixin, TimestampMixin, Base):
     approves it. `proposed` holds the whole new content (fields and price items)."""
 
     __tablename__ = "listing_revision"
-    __table_args__ = (
-        CheckConstraint("status IN ('pending', 'approved', 'changes_requested', 'superseded')", name="status"),
-    )
+    __table_args__ = (CheckConstraint(_one_of(REVISION_STATUSES), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id"), index=True)
     proposed: Mapped[dict] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(STATUS_MAX), default="pending")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -126,63 +159,19 @@ class ListingRevision(TenantMixin, TimestampMixin, Base):
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
 
 
-class Pilot(TenantMixin, TimestampMixin, Base):
-    """Measured evidence from a member city. A pilot may name a vendor not yet on the marketplace
-    (`vendor_name`); an admin links it to that vendor's listing once it is published."""
-
-    __tablename__ = "pilot"
-    __table_args__ = (
-        CheckConstraint("status IN ('recorded', 'verified')", name="status"),
-        CheckConstraint("outcome IN ('met', 'partially_met', 'not_met', 'inconclusive')", name="outcome"),
-        CheckConstraint("end_date >= start_date", name="dates"),
-        Index("ix_pilot_listing_status", "listing_id", "status", "outcome"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listing.id"), index=True)
-    vendor_name: Mapped[str | None] = mapped_column(String(200))
-    host_member_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(30))
-    start_date: Mapped[date] = mapped_column()
-    end_date: Mapped[date] = mapped_column()
-    units: Mapped[str] = mapped_column(String(200), default="")
-    area: Mapped[str] = mapped_column(String(200), default="")
-    cost: Mapped[Decimal | None] = mapped_column(Money())
-    financing: Mapped[str] = mapped_column(String(200), default="")
-    metrics: Mapped[list] = mapped_column(JSON, default=list)
-    # "|energy use|availability|": the metrics' KPI names, lower-cased, for a portable LIKE filter
-    kpi_index: Mapped[str] = mapped_column(Text, default="")
-    outcome: Mapped[str] = mapped_column(String(20))
-    lessons: Mapped[str] = mapped_column(Text, default="")
-    references: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="recorded")
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    listing: Mapped[Listing | None] = relationship()
-    host_member: Mapped[Organization] = relationship()
-    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
-    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
-
-    @property
-    def is_verified(self) -> bool:
-        return self.status == "verified"
-
-    @property
-    def outcome_label(self) -> str:
-        return OUTCOMES.get(self.outcome, self.outcome)
-
-    @property
-    def vendor_display(self) -> str:
-        if self.listing is not None:
-            return self.listing.vendor.name
-        return self.vendor_name or "—"
-
-
-def proven_clause():
-    """SQL: the listing has a verified pilot whose outcome is `met` (DESIGN: "proven")."""
-    return exists(
-        select(Pilot.id).where(Pilot.listing_id == Listing.id, Pilot.status == "verified", Pilot.outcome == "met")
-    )
+def listing_content(listing: Listing) -> dict:
+    """The reviewable content of a listing, in the API's shape: what a revision proposes and the diff
+    compares."""
+    return {
+        "title": listing.title,
+        "summary": listing.summary,
+        "description": listing.description or "",
+        "category": listing.category,
+        "tags": list(listing.tags or []),
+        "pricing_models": list(listing.pricing_models or []),
+        "standards": list(listing.standards or []),
+        "price_items": [
+            {"id": p.id, "name": p.name, "unit": p.unit, "list_price": str(p.list_price)}
+            for p in listing.active_price_items
+        ],
+    }

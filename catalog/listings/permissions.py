@@ -1,70 +1,110 @@
-"""Who may see and change listings and pilots (each answers for the current consortium)."""
+"""Who may see and act on listings and their revisions: one pure predicate per action.
+
+The object-level rules name the listing's own vendor and consortium, so they answer the same in a
+request, a CLI command or the demo loader. The page-level ones (`can_create_listing`,
+`can_review_listings`) answer for the current consortium. The lifecycle tables in
+`catalog.listings.services` pair each step with its predicate; views and templates use the same
+predicates, or `LISTING_LIFECYCLE.may(step, user, listing)`, to show or hide an action.
+"""
 
 from __future__ import annotations
 
+from catalog.listings.models import EDITABLE_BY_REVISION, EDITABLE_DIRECTLY
 from consortium.context import belongs
 from consortium.permissions import is_admin_here
 
-EDITABLE_DIRECTLY = ("draft", "changes_requested")
-EDITABLE_BY_REVISION = ("published", "suspended")
+
+def _signed_in(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
 
 
-def _own_vendor(user, listing) -> bool:
-    return belongs(user) and user.role == "vendor" and user.organization_id == listing.vendor_id
+def is_vendor_of(user, listing) -> bool:
+    """Staff of the listing's vendor."""
+    return _signed_in(user) and user.role == "vendor" and user.organization_id == listing.vendor_id
+
+
+def is_office_of(user, obj) -> bool:
+    """An admin of the consortium office that `obj` (a listing, a revision, a pilot) belongs to."""
+    if not _signed_in(user) or user.role != "admin":
+        return False
+    org = user.organization
+    return org.kind == "office" and org.consortium_id == obj.consortium_id
+
+
+# --- seeing --------------------------------------------------------------------------------------
 
 
 def can_view_listing(user, listing) -> bool:
-    """Published listings are public; every other state only for its vendor and the admins."""
-    return listing.status == "published" or _own_vendor(user, listing) or is_admin_here(user)
+    """Published listings are public; every other state only for its vendor and the office."""
+    return listing.status == "published" or is_vendor_of(user, listing) or is_office_of(user, listing)
+
+
+def can_see_listing_history(user, listing) -> bool:
+    """The listing's vendor and the office see its history, its status reason and its pending revision."""
+    return is_vendor_of(user, listing) or is_office_of(user, listing)
+
+
+def can_review_listings(user) -> bool:
+    """The approval queue: the consortium office."""
+    return is_admin_here(user)
+
+
+# --- the vendor's actions ------------------------------------------------------------------------
 
 
 def can_create_listing(user) -> bool:
+    """Vendor staff supplying the current consortium draft listings."""
     return belongs(user) and user.role == "vendor"
 
 
 def can_edit_listing(user, listing) -> bool:
-    return _own_vendor(user, listing) and listing.status in EDITABLE_DIRECTLY + EDITABLE_BY_REVISION
+    """The vendor edits a draft in place, and a live listing through a pending revision."""
+    return is_vendor_of(user, listing) and listing.status in EDITABLE_DIRECTLY + EDITABLE_BY_REVISION
 
 
 def can_submit_listing(user, listing) -> bool:
-    return _own_vendor(user, listing)
+    """The vendor sends its listing to the office for approval."""
+    return is_vendor_of(user, listing)
 
 
 def can_withdraw_listing(user, listing) -> bool:
-    return _own_vendor(user, listing)
+    """The vendor takes its listing off the marketplace."""
+    return is_vendor_of(user, listing)
 
 
-def can_see_history(user, listing) -> bool:
-    return _own_vendor(user, listing) or is_admin_here(user)
+def can_supersede_revision(user, revision) -> bool:
+    """The vendor replaces its pending revision (by editing again, or by withdrawing the listing)."""
+    return is_vendor_of(user, revision.listing)
 
 
-def can_review_listings(user) -> bool:
-    """Approve, request changes, suspend and reinstate: the consortium office."""
-    return is_admin_here(user)
+# --- the office's decisions ----------------------------------------------------------------------
 
 
-def can_record_pilot(user) -> bool:
-    return belongs(user) and user.role in ("buyer", "approver")
+def can_approve_listing(user, listing) -> bool:
+    """The office publishes a submitted listing."""
+    return is_office_of(user, listing)
 
 
-def can_view_pilot(user, pilot) -> bool:
-    """Verified pilots: everyone in the consortium. Recorded ones: the host member and the admins."""
-    if not belongs(user):
-        return False
-    return pilot.status == "verified" or is_admin_here(user) or user.organization_id == pilot.host_member_id
+def can_request_listing_changes(user, listing) -> bool:
+    """The office sends a submission back to the vendor."""
+    return is_office_of(user, listing)
 
 
-def is_pilot_verifier(user, pilot) -> bool:
-    """The host member's approver (champion) or a consortium admin — never the person who recorded
-    the pilot: evidence is confirmed by a second pair of eyes."""
-    if not belongs(user) or user.id == pilot.recorded_by_id:
-        return False
-    return is_admin_here(user) or (user.role == "approver" and user.organization_id == pilot.host_member_id)
+def can_suspend_listing(user, listing) -> bool:
+    """The office takes a published listing off the marketplace for a while."""
+    return is_office_of(user, listing)
 
 
-def can_verify_pilot(user, pilot) -> bool:
-    return pilot.status == "recorded" and is_pilot_verifier(user, pilot)
+def can_reinstate_listing(user, listing) -> bool:
+    """The office puts a suspended listing back."""
+    return is_office_of(user, listing)
 
 
-def can_link_pilot(user) -> bool:
-    return is_admin_here(user)
+def can_approve_revision(user, revision) -> bool:
+    """The office makes a pending revision live."""
+    return is_office_of(user, revision)
+
+
+def can_request_revision_changes(user, revision) -> bool:
+    """The office sends a pending revision back to the vendor."""
+    return is_office_of(user, revision)

@@ -2,37 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from catalog.listings import permissions as permissions
-from catalog.listings import services as services
+from catalog import search as indexing
+from catalog.listings import permissions as can
+from catalog.listings import queries, services
 from catalog.listings.diff import diff_content
 from catalog.listings.forms import ListingForm, ReasonForm
-from catalog.listings.models import CATEGORIES, PRICING_MODELS, Listing, ListingRevision
-from catalog.pilots.services import proven_listing_ids, verified_pilots_for
-from catalog.search import services as indexing
+from catalog.listings.models import (
+    CATEGORIES,
+    EDITABLE_BY_REVISION,
+    PRICING_MODELS,
+    STATUS_LABELS,
+    Listing,
+    listing_content,
+)
+from catalog.pilots.permissions import can_record_pilot
+from catalog.pilots.queries import proven_listing_ids, verified_pilots_for
 from consortium.context import belongs, current_consortium, require
-from consortium.models import User
-from marketplace.audit import AuditEvent
-from marketplace.errors import DomainError, ValidationFailed
+from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import parse_id, whole_number
-from marketplace.tenancy import get_or_404
 
 bp = Blueprint("catalog", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
 
 PER_PAGE = 20
-STATUS_LABELS = {
-    "draft": "Draft",
-    "submitted": "Awaiting approval",
-    "changes_requested": "Changes requested",
-    "published": "Published",
-    "suspended": "Suspended",
-    "withdrawn": "Withdrawn",
-}
 
 
 @bp.app_template_global()
@@ -45,27 +40,22 @@ def category_label(code: str) -> str:
     return CATEGORIES.get(code, code)
 
 
-
-
-def _listing_or_404(listing_id: int) -> Listing:
-    listing = get_or_404(Listing, listing_id)
-    if not permissions.can_view_listing(current_user, listing):
-        abort(404)
-    return listing
+@bp.app_template_global()
+def listing_may(step: str, listing: Listing) -> bool:
+    """Whether the current user may take lifecycle `step` on `listing` now (to show or hide its button)."""
+    return services.LISTING_LIFECYCLE.may(step, current_user, listing)
 
 
 def _search_args() -> dict:
     args = request.args
-    page = args.get("page", "1")
-    filters = {
+    return {
         "category": args.get("category") if args.get("category") in CATEGORIES else None,
         "pricing_model": args.get("pricing_model") if args.get("pricing_model") in PRICING_MODELS else None,
         "proven": True if args.get("proven") in ("1", "true", "yes", "on") else None,
         "vendor_id": parse_id(args.get("vendor")),
-        "page": whole_number(page, low=1, high=99999) or 1,
+        "page": whole_number(args.get("page", "1"), low=1, high=99999) or 1,
         "per_page": PER_PAGE,
     }
-    return filters
 
 
 @bp.route("/catalog")
@@ -86,16 +76,16 @@ def search():
 
 @bp.route("/listings/<int:listing_id>")
 def listing(listing_id: int):
-    item = _listing_or_404(listing_id)
+    item = queries.get_listing_or_404(listing_id, current_user)
     # The proven badge is public; the evidence itself is for the people of the consortium (DESIGN 3).
     pilots = verified_pilots_for([item.id]).get(item.id, []) if belongs(current_user) else []
     return render_template(
-        "catalog/listings/listing.html", listing=item, content=services.listing_content(item), pilots=pilots,
+        "catalog/listings/listing.html", listing=item, content=listing_content(item), pilots=pilots,
         proven=item.id in proven_listing_ids([item.id]), preview=False, member_view=belongs(current_user),
-        can_edit=permissions.can_edit_listing(current_user, item),
-        can_review=permissions.can_review_listings(current_user),
-        can_history=permissions.can_see_history(current_user, item),
-        can_record_pilot=permissions.can_record_pilot(current_user) and item.status == "published",
+        can_edit=can.can_edit_listing(current_user, item),
+        can_review=can.can_review_listings(current_user),
+        can_history=can.can_see_listing_history(current_user, item),
+        can_record_pilot=item.status == "published" and can_record_pilot(current_user, current_consortium()),
         extra_panels=_listing_panels(item),
     )
 
@@ -107,10 +97,10 @@ def _listing_panels(item: Listing) -> list:
 
 @bp.route("/listings/<int:listing_id>/preview")
 def preview(listing_id: int):
-    item = _listing_or_404(listing_id)
-    require(permissions.can_see_history(current_user, item))
+    item = queries.get_listing_or_404(listing_id, current_user)
+    require(can.can_see_listing_history(current_user, item))
     revision = item.pending_revision
-    content = revision.proposed if revision else services.listing_content(item)
+    content = revision.proposed if revision else listing_content(item)
     return render_template(
         "catalog/listings/listing.html", listing=item, content=content, pilots=[], proven=False, preview=True,
         revision=revision, can_edit=False, can_review=False, can_history=False, can_record_pilot=False,
@@ -120,27 +110,17 @@ def preview(listing_id: int):
 
 @bp.route("/listings/<int:listing_id>/history")
 def history(listing_id: int):
-    item = _listing_or_404(listing_id)
-    require(permissions.can_see_history(current_user, item))
-    events = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.object_type == "listing", AuditEvent.object_id == item.id)
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    ).all()
-    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in events})))}
+    item = queries.get_listing_or_404(listing_id, current_user)
+    require(can.can_see_listing_history(current_user, item))
+    events, actors = queries.listing_history(item)
     return render_template("catalog/listings/history.html", listing=item, events=events, actors=actors)
 
 
 @bp.route("/vendor/listings")
 def my_listings():
-    require(permissions.can_create_listing(current_user))
-    listings = db.session.scalars(
-        select(Listing)
-        .where(Listing.vendor_id == current_user.organization_id)
-        .options(selectinload(Listing.revisions), selectinload(Listing.price_items))
-        .order_by(Listing.updated_at.desc(), Listing.id.desc())
-    ).all()
-    return render_template("catalog/listings/my_listings.html", listings=listings)
+    require(can.can_create_listing(current_user))
+    listings = queries.vendor_listings(current_user.organization_id)
+    return render_template("catalog/listings/my_listings.html", listings=listings, can=can)
 
 
 def _render_form(form: ListingForm, item: Listing | None, status: int = 200):
@@ -150,7 +130,7 @@ def _render_form(form: ListingForm, item: Listing | None, status: int = 200):
 
 @bp.route("/listings/new", methods=["GET", "POST"])
 def new_listing():
-    require(permissions.can_create_listing(current_user))
+    require(can.can_create_listing(current_user))
     form = ListingForm()
     if request.method == "POST" and form.validate():
         try:
@@ -168,16 +148,16 @@ def new_listing():
 
 @bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
 def edit_listing(listing_id: int):
-    item = _listing_or_404(listing_id)
-    require(permissions.can_edit_listing(current_user, item))
+    item = queries.get_listing_or_404(listing_id, current_user)
+    require(can.can_edit_listing(current_user, item))
     form = ListingForm()
     if request.method == "GET":
         revision = item.pending_revision
-        form.fill(revision.proposed if revision else services.listing_content(item))
+        form.fill(revision.proposed if revision else listing_content(item))
         return _render_form(form, item)
     if not form.validate():
         return _render_form(form, item, 400)
-    was_live = item.status in ("published", "suspended")
+    was_live = item.status in EDITABLE_BY_REVISION
     try:
         services.update_listing(item, form.to_data(), actor=current_user)
     except ValidationFailed as err:
@@ -193,12 +173,15 @@ def edit_listing(listing_id: int):
 
 
 def _act(listing_id: int, allowed, action, message: str, *, reason_form: bool = False, back: str = "listing"):
-    item = _listing_or_404(listing_id)
+    """One lifecycle step from a button. Input problems (a missing reason, an incomplete listing) come back
+    as a message on the page; a step the listing's state no longer allows is a 409 page with what happened
+    and who did it (the domain error handler renders it)."""
+    item = queries.get_listing_or_404(listing_id, current_user)
     require(allowed(current_user, item))
     reason = ReasonForm().reason.data if reason_form else None
     try:
-        action(item, actor=current_user, **({"reason": reason} if reason_form else {}))
-    except DomainError as err:
+        item = action(item, actor=current_user, **({"reason": reason} if reason_form else {}))
+    except ValidationFailed as err:
         db.session.rollback()
         flash(err.message + (" " + " ".join(err.fields.values()) if err.fields else ""), "error")
         target = "catalog.review" if back == "review" else "catalog.listing"
@@ -207,77 +190,62 @@ def _act(listing_id: int, allowed, action, message: str, *, reason_form: bool = 
     flash(message.format(title=item.title), "success")
     if back == "queue":
         return redirect(url_for("catalog.queue"))
-    return redirect(url_for("catalog.listing", listing_id=item.id) if item.status == "published"
-                    or permissions.can_view_listing(current_user, item) else url_for("catalog.my_listings"))
+    return redirect(url_for("catalog.listing", listing_id=item.id) if can.can_view_listing(current_user, item)
+                    else url_for("catalog.my_listings"))
 
 
 @bp.route("/listings/<int:listing_id>/submit", methods=["POST"])
 def submit(listing_id: int):
-    return _act(listing_id, permissions.can_submit_listing, services.submit_listing,
+    return _act(listing_id, can.can_submit_listing, services.submit_listing,
                 "“{title}” is submitted. The consortium office will review it.")
 
 
 @bp.route("/listings/<int:listing_id>/withdraw", methods=["POST"])
 def withdraw(listing_id: int):
-    return _act(listing_id, permissions.can_withdraw_listing, services.withdraw_listing,
+    return _act(listing_id, can.can_withdraw_listing, services.withdraw_listing,
                 "“{title}” is withdrawn from the marketplace.", reason_form=True)
-
-
-def _admin(user, item) -> bool:
-    return permissions.can_review_listings(user)
 
 
 @bp.route("/listings/<int:listing_id>/approve", methods=["POST"])
 def approve(listing_id: int):
-    return _act(listing_id, _admin, services.approve_listing, "“{title}” is approved and live.",
+    return _act(listing_id, can.can_approve_listing, services.approve_listing, "“{title}” is approved and live.",
                 reason_form=True, back="queue")
 
 
 @bp.route("/listings/<int:listing_id>/request-changes", methods=["POST"])
 def request_changes(listing_id: int):
-    return _act(listing_id, _admin, services.request_changes, "Changes requested on “{title}”.",
-                reason_form=True, back="review")
+    return _act(listing_id, can.can_request_listing_changes, services.request_changes,
+                "Changes requested on “{title}”.", reason_form=True, back="review")
 
 
 @bp.route("/listings/<int:listing_id>/suspend", methods=["POST"])
 def suspend(listing_id: int):
-    return _act(listing_id, _admin, services.suspend_listing, "“{title}” is suspended.", reason_form=True)
+    return _act(listing_id, can.can_suspend_listing, services.suspend_listing, "“{title}” is suspended.",
+                reason_form=True)
 
 
 @bp.route("/listings/<int:listing_id>/reinstate", methods=["POST"])
 def reinstate(listing_id: int):
-    return _act(listing_id, _admin, services.reinstate_listing, "“{title}” is reinstated.", reason_form=True)
+    return _act(listing_id, can.can_reinstate_listing, services.reinstate_listing, "“{title}” is reinstated.",
+                reason_form=True)
 
 
 @bp.route("/review")
 def queue():
-    require(permissions.can_review_listings(current_user))
-    submitted = db.session.scalars(
-        select(Listing).where(Listing.status == "submitted").options(selectinload(Listing.vendor))
-        .order_by(Listing.submitted_at, Listing.id)
-    ).all()
-    revisions = db.session.scalars(
-        select(ListingRevision).where(ListingRevision.status == "pending")
-        .options(selectinload(ListingRevision.listing).selectinload(Listing.vendor))
-        .order_by(ListingRevision.created_at, ListingRevision.id)
-    ).all()
-    entries = [("submission", x.submitted_at, x) for x in submitted]
-    entries += [("revision", r.created_at, r.listing) for r in revisions]
-    entries.sort(key=lambda e: (e[1], e[2].id))
-    return render_template("catalog/listings/queue.html", entries=entries)
+    require(can.can_review_listings(current_user))
+    return render_template("catalog/listings/queue.html", entries=queries.approval_queue())
 
 
 @bp.route("/review/<int:listing_id>")
 def review(listing_id: int):
-    item = _listing_or_404(listing_id)
-    require(permissions.can_review_listings(current_user))
+    item = queries.get_listing_or_404(listing_id, current_user)
+    require(can.can_review_listings(current_user))
     revision = item.pending_revision
     if item.status == "submitted":
-        was_published = item.published_at is not None
-        rows = diff_content(None, services.listing_content(item))
-        kind = "resubmission" if was_published else "submission"
+        rows = diff_content(None, listing_content(item))
+        kind = "resubmission" if item.published_at is not None else "submission"
     elif revision is not None:
-        rows = diff_content(services.listing_content(item), revision.proposed)
+        rows = diff_content(listing_content(item), revision.proposed)
         kind = "revision"
     else:
         rows, kind = [], None

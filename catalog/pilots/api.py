@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from catalog.listings.models import CATEGORIES, OUTCOMES, PILOT_STATUSES, Listing, Pilot
-from catalog.listings.permissions import can_record_pilot, can_view_listing
-from catalog.pilots import services as pilots
+from catalog.listings.models import CATEGORIES
+from catalog.listings.queries import get_listing_or_404
+from catalog.pilots import queries, services
+from catalog.pilots.models import (
+    DIRECTIONS,
+    KPI_MAX,
+    MAX_METRICS,
+    METRIC_UNIT_MAX,
+    OUTCOMES,
+    PILOT_STATUSES,
+    TEXT_LIMITS,
+    Pilot,
+    metric_results,
+)
+from catalog.pilots.permissions import can_record_pilot
+from catalog.pilots.validation import FILTER_MAX, clean_library_filters
 from consortium.context import current_consortium
 from consortium.permissions import is_admin_here
 from marketplace.api import DATE, DATETIME, DECIMAL, ID, PAGE_PARAMS, POSITIVE_MONEY, created, operation, paginate_args
 from marketplace.errors import PermissionDenied
 from marketplace.extensions import db
-from marketplace.tenancy import get_or_404
 
 api = Blueprint("pilots_api", __name__, url_prefix="/api/v1")
 
-_TEXT = {"type": "string", "maxLength": 20000}
-# Dates, list sizes and categories are checked by the service too, whose messages read better than the
-# schema validator's ("That date does not exist.", "Use at most 20 metrics.").
+
+
+def _text(name: str) -> dict:
+    return {"type": "string", "maxLength": TEXT_LIMITS[name]}
+
+
+# Dates and categories are checked by the validation too, whose messages read better than the schema
+# validator's ("That date does not exist."). Lengths and list sizes are the model's limits.
 _DATE_IN = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "example": "2026-01-31",
             "description": "ISO 8601 date (YYYY-MM-DD)."}
 METRIC_IN = {
@@ -27,28 +44,28 @@ METRIC_IN = {
     "additionalProperties": False,
     "required": ["kpi", "direction", "baseline", "target", "result"],
     "properties": {
-        "kpi": {"type": "string", "maxLength": 1000, "example": "Parking occupancy detection accuracy"},
-        "unit": {"type": "string", "maxLength": 1000, "example": "%"},
-        "direction": {"type": "string", "enum": list(pilots.DIRECTIONS)},
+        "kpi": {"type": "string", "maxLength": KPI_MAX, "example": "Parking occupancy detection accuracy"},
+        "unit": {"type": "string", "maxLength": METRIC_UNIT_MAX, "example": "%"},
+        "direction": {"type": "string", "enum": list(DIRECTIONS)},
         "baseline": DECIMAL,
         "target": DECIMAL,
         "result": DECIMAL,
     },
 }
 _PILOT_PROPS = {
-    "title": {"type": "string", "maxLength": 1000},
+    "title": _text("title"),
     "category": {"type": "string", "enum": list(CATEGORIES)},
     "start_date": _DATE_IN,
     "end_date": _DATE_IN,
-    "units": _TEXT,
-    "area": _TEXT,
+    "units": _text("units"),
+    "area": _text("area"),
     "cost": {**POSITIVE_MONEY, "type": ["string", "null"]},
-    "financing": _TEXT,
-    "metrics": {"type": "array", "items": METRIC_IN,
-                "description": f"1 to {pilots.MAX_METRICS} metrics, each KPI name different."},
+    "financing": _text("financing"),
+    "metrics": {"type": "array", "maxItems": MAX_METRICS, "items": METRIC_IN,
+                "description": f"1 to {MAX_METRICS} metrics, each KPI name different."},
     "outcome": {"type": "string", "enum": list(OUTCOMES)},
-    "lessons": _TEXT,
-    "references": _TEXT,
+    "lessons": _text("lessons"),
+    "references": _text("references"),
 }
 _REQUIRED = ["title", "start_date", "end_date", "metrics", "outcome"]
 PILOT_OF_LISTING_IN = {
@@ -58,7 +75,7 @@ PILOT_OF_LISTING_IN = {
 PILOT_IN = {
     "type": "object", "additionalProperties": False, "required": _REQUIRED,
     "properties": {**_PILOT_PROPS, "listing_id": {**ID, "type": ["integer", "null"]},
-                   "vendor_name": {"type": ["string", "null"], "maxLength": 1000}},
+                   "vendor_name": {**_text("vendor_name"), "type": ["string", "null"]}},
     "description": "Either listing_id (a published listing) or vendor_name and category (a vendor not on the "
                    "marketplace yet).",
 }
@@ -103,13 +120,13 @@ LIBRARY_OUT = {
 }
 LIBRARY_PARAMS = [
     {"name": "q", "in": "query", "description": "Text contained in the title.",
-     "schema": {"type": "string", "maxLength": pilots.MAX_FILTER}},
+     "schema": {"type": "string", "maxLength": FILTER_MAX}},
     {"name": "category", "in": "query", "schema": {"type": "string", "enum": list(CATEGORIES)}},
     {"name": "outcome", "in": "query", "schema": {"type": "string", "enum": list(OUTCOMES)}},
     {"name": "host", "in": "query", "description": "Id of the host member.",
      "schema": ID},
     {"name": "kpi", "in": "query", "description": "Text contained in a KPI name.",
-     "schema": {"type": "string", "maxLength": pilots.MAX_FILTER}},
+     "schema": {"type": "string", "maxLength": FILTER_MAX}},
     {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(PILOT_STATUSES)}},
     *PAGE_PARAMS,
 ]
@@ -133,7 +150,7 @@ def pilot_json(pilot: Pilot) -> dict:
         "cost": str(pilot.cost) if pilot.cost is not None else None,
         "financing": pilot.financing,
         "metrics": [{**metric, "met": result.met}
-                    for metric, result in zip(pilot.metrics, pilots.metric_results(pilot), strict=True)],
+                    for metric, result in zip(pilot.metrics, metric_results(pilot), strict=True)],
         "outcome": pilot.outcome,
         "lessons": pilot.lessons,
         "references": pilot.references,
@@ -143,18 +160,18 @@ def pilot_json(pilot: Pilot) -> dict:
 
 
 def _require_recorder() -> None:
-    pilots.require_participant(current_user)
-    if not can_record_pilot(current_user):
+    queries.require_participant(current_user)
+    if not can_record_pilot(current_user, current_consortium()):
         raise PermissionDenied("Only buyers and approvers of member cities record pilots.")
 
 
 @operation(api, "/pilots", "GET", summary="The pilot library, filtered and paginated", tag="pilots",
            response=LIBRARY_OUT, query=LIBRARY_PARAMS)
 def list_pilots():
-    pilots.require_participant(current_user)
-    filters = pilots.clean_library_filters(request.args)
+    queries.require_participant(current_user)
+    filters = clean_library_filters(request.args)
     page, per_page = paginate_args()
-    results, total = pilots.library(
+    results, total = queries.library(
         current_consortium().id, filters, see_all=is_admin_here(current_user),
         member_id=current_user.organization_id, page=page, per_page=per_page,
     )
@@ -166,7 +183,7 @@ def list_pilots():
            tag="pilots", body=PILOT_IN, response=PILOT_OUT, status=201)
 def record_pilot(data: dict):
     _require_recorder()
-    pilot = pilots.record_pilot(consortium=current_consortium(), data=data, actor=current_user)
+    pilot = services.record_pilot(consortium=current_consortium(), data=data, actor=current_user)
     db.session.commit()
     return created(pilot_json(pilot))
 
@@ -174,12 +191,10 @@ def record_pilot(data: dict):
 @operation(api, "/listings/<int:listing_id>/pilots", "POST", summary="Record a pilot of a published listing",
            tag="pilots", body=PILOT_OF_LISTING_IN, response=PILOT_OUT, status=201)
 def record_listing_pilot(listing_id: int, data: dict):
-    pilots.require_participant(current_user)
-    listing = get_or_404(Listing, listing_id)
-    if not can_view_listing(current_user, listing):
-        abort(404)
+    queries.require_participant(current_user)
+    listing = get_listing_or_404(listing_id, current_user)
     _require_recorder()
-    pilot = pilots.record_pilot(consortium=current_consortium(), data={**data, "listing_id": listing.id},
+    pilot = services.record_pilot(consortium=current_consortium(), data={**data, "listing_id": listing.id},
                                 actor=current_user)
     db.session.commit()
     return created(pilot_json(pilot))
@@ -188,15 +203,13 @@ def record_listing_pilot(listing_id: int, data: dict):
 @operation(api, "/pilots/<int:pilot_id>", "GET", summary="One pilot with its metrics", tag="pilots",
            response=PILOT_OUT)
 def get_pilot(pilot_id: int):
-    return jsonify(pilot_json(pilots.visible_pilot_or_404(pilot_id, current_user)))
+    return jsonify(pilot_json(queries.get_pilot_or_404(pilot_id, current_user)))
 
 
 @operation(api, "/pilots/<int:pilot_id>/verify", "POST", summary="Verify a recorded pilot (host approver or admin)",
            tag="pilots", response=PILOT_OUT)
 def verify_pilot(pilot_id: int, data: dict):
-    pilot = pilots.visible_pilot_or_404(pilot_id, current_user)
-    pilots.require_verifier(current_user, pilot)
-    pilots.verify_pilot(pilot, actor=current_user)
+    pilot = services.verify_pilot(queries.get_pilot_or_404(pilot_id, current_user), actor=current_user)
     db.session.commit()
     return jsonify(pilot_json(pilot))
 
@@ -204,8 +217,7 @@ def verify_pilot(pilot_id: int, data: dict):
 @operation(api, "/pilots/<int:pilot_id>/link", "POST", summary="Link a pilot naming a vendor to its published listing",
            tag="pilots", body=LINK_IN, response=PILOT_OUT)
 def link_pilot(pilot_id: int, data: dict):
-    pilot = pilots.visible_pilot_or_404(pilot_id, current_user)
-    pilots.require_linker(current_user, pilot)
-    pilots.link_pilot(pilot, listing_id=data["listing_id"], actor=current_user)
+    pilot = services.link_pilot(queries.get_pilot_or_404(pilot_id, current_user), listing_id=data["listing_id"],
+                                actor=current_user)
     db.session.commit()
     return jsonify(pilot_json(pilot))

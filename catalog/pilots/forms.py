@@ -1,10 +1,20 @@
-"""Pilot forms. They only parse; `catalog.pilots.clean_pilot_data` owns the rules and the messages."""
+"""Pilot forms. They only parse (and cap lengths at the model's limits, with the validation's message);
+`catalog.pilots.validation.clean_pilot_data` owns the rules and the messages."""
 
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
 
-from catalog.listings.models import CATEGORIES, OUTCOMES, PILOT_STATUSES
-from catalog.pilots.services import MAX_METRICS, METRIC_FIELDS
+from catalog.listings.forms import at_most
+from catalog.listings.models import CATEGORIES
+from catalog.pilots.models import (
+    KPI_MAX,
+    MAX_METRICS,
+    METRIC_FIELDS,
+    METRIC_UNIT_MAX,
+    OUTCOMES,
+    PILOT_STATUSES,
+    TEXT_LIMITS,
+)
 
 METRIC_ROWS = 5
 NO_LISTING_CHOICE = ("", "- Not on the marketplace yet: name the vendor below -")
@@ -18,8 +28,8 @@ def _select(label: str, choices, **kwargs) -> SelectField:
 
 
 class MetricForm(Form):
-    kpi = StringField("KPI")
-    unit = StringField("Unit")
+    kpi = StringField("KPI", validators=[at_most(KPI_MAX)])
+    unit = StringField("Unit", validators=[at_most(METRIC_UNIT_MAX)])
     direction = _select("Better when", [("higher", "Higher is better"), ("lower", "Lower is better")])
     baseline = StringField("Baseline")
     target = StringField("Target")
@@ -31,23 +41,29 @@ class MetricForm(Form):
 
 
 class PilotForm(FlaskForm):
-    title = StringField("Title", description="What was piloted, where, e.g. 'Smart parking sensors downtown'.")
+    title = StringField("Title", validators=[at_most(TEXT_LIMITS["title"])],
+                        description="What was piloted, where, e.g. 'Smart parking sensors downtown'.")
     listing_id = _select("Listing on the marketplace", [NO_LISTING_CHOICE])
-    vendor_name = StringField("Vendor name", description="Only for a vendor that is not on the marketplace yet.")
+    vendor_name = StringField("Vendor name", validators=[at_most(TEXT_LIMITS["vendor_name"])],
+                              description="Only for a vendor that is not on the marketplace yet.")
     category = _select(
         "Category", [("", "- Select -")] + list(CATEGORIES.items()),
         description="Only for a vendor not on the marketplace: a pilot of a listing takes the listing's category.",
     )
     start_date = StringField("Start date", description="For example 2026-01-31.")
     end_date = StringField("End date", description="For example 2026-06-30.")
-    units = StringField("Scope (units)", description="What was deployed, e.g. '120 parking sensors'.")
-    area = StringField("Area", description="Where, e.g. 'Downtown, 14 blocks'.")
+    units = StringField("Scope (units)", validators=[at_most(TEXT_LIMITS["units"])],
+                        description="What was deployed, e.g. '120 parking sensors'.")
+    area = StringField("Area", validators=[at_most(TEXT_LIMITS["area"])],
+                       description="Where, e.g. 'Downtown, 14 blocks'.")
     cost = StringField("Cost (USD)", description="Optional, e.g. 48000.00.")
-    financing = StringField("Financing", description="How it was paid for, e.g. 'vendor-funded pilot', 'grant'.")
+    financing = StringField("Financing", validators=[at_most(TEXT_LIMITS["financing"])],
+                            description="How it was paid for, e.g. 'vendor-funded pilot', 'grant'.")
     metrics = FieldList(FormField(MetricForm), min_entries=METRIC_ROWS, max_entries=MAX_METRICS + 1)
     outcome = _select("Outcome", [("", "- Select -")] + list(OUTCOMES.items()))
-    lessons = TextAreaField("Lessons learned")
-    references = TextAreaField("References", description="Reports, contacts or links other cities can follow up.")
+    lessons = TextAreaField("Lessons learned", validators=[at_most(TEXT_LIMITS["lessons"])])
+    references = TextAreaField("References", validators=[at_most(TEXT_LIMITS["references"])],
+                               description="Reports, contacts or links other cities can follow up.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 from tqdm import tqdm
 
-from catalog.search import services as indexing
+from catalog.search import services
 from marketplace.extensions import db
 
 catalog_cli = AppGroup("catalog", help="Catalog maintenance.")
@@ -15,8 +17,18 @@ catalog_cli = AppGroup("catalog", help="Catalog maintenance.")
 @catalog_cli.command("reindex")
 def reindex_command() -> None:
     """Rebuild the search index of every consortium's published listings."""
-    total = indexing.count_published(db.session)
-    with tqdm(total=total, unit="listing", desc="Indexing", disable=None) as bar:
-        done = indexing.reindex(progress=lambda n: bar.update(n - bar.n))
-        bar.update(done - bar.n)
+    total = services.count_published(db.session)
+    if sys.stderr.isatty():
+        # The engine reports listings indexed since its last call, which is what tqdm.update takes.
+        with tqdm(total=total, unit="listing", desc="Indexing") as bar:
+            done = services.reindex(progress=bar.update)
+    else:  # a log or a pipe: a bar drawn with carriage returns would be one unreadable line
+        indexed = 0
+
+        def report(count: int) -> None:
+            nonlocal indexed
+            indexed += count
+            click.echo(f"Indexing: {indexed} of {total} listings", err=True)
+
+        done = services.reindex(progress=report)
     click.echo(f"Indexed {done} published listings.")

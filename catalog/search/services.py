@@ -2,38 +2,50 @@
 
 Any flush that touches a listing, one of its price items or a pilot marks that listing; just
 before the commit the documents are built from the database, and only after the commit succeeds
-are they written to the index (published listings upserted, all others removed). A rollback
+are they written to the index (published listings indexed, all others removed). A rollback
 discards the marks. `reindex()` rebuilds the whole index from the database at any time.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.listings.models import Listing, Pilot, PriceItem, proven_clause
-from catalog.search.engine import CatalogIndex, IndexUnavailable, SearchResult
+from catalog.listings.models import Listing, PriceItem
+from catalog.pilots.models import Pilot, proven_clause
+from catalog.search.engine import WhooshEngine
+from catalog.search.results import IndexUnavailable, SearchResult
 from marketplace.extensions import db
+
+if TYPE_CHECKING:
+    from catalog.search import SearchEngine
 
 log = logging.getLogger(__name__)
 
 _TOUCHED = "catalog.touched"
 _READY = "catalog.ready"
-BATCH = 1000
+BATCH = 1000  # listings read from the database at a time by a rebuild (and a step of its progress)
+ENGINES: dict[str, Callable[[str], SearchEngine]] = {"whoosh": WhooshEngine}
 
 
-def get_index() -> CatalogIndex:
-    """The index of this app's `SEARCH_INDEX_DIR`, opened once per process."""
-    indexes = current_app.extensions.setdefault("catalog_indexes", {})
+def get_engine() -> SearchEngine:
+    """The engine (``SEARCH_ENGINE``, default Whoosh) on this app's `SEARCH_INDEX_DIR`, opened once
+    per process."""
+    engines = current_app.extensions.setdefault("catalog_indexes", {})
     path = current_app.config["SEARCH_INDEX_DIR"]
-    if path not in indexes:
-        indexes[path] = CatalogIndex(path)
-    return indexes[path]
+    if path not in engines:
+        name = current_app.config.get("SEARCH_ENGINE", "whoosh")
+        if name not in ENGINES:
+            raise RuntimeError(f"SEARCH_ENGINE must be one of {sorted(ENGINES)}, not {name!r}")
+        engines[path] = ENGINES[name](path)
+    return engines[path]
 
 
 def touch_listing(session: Session, listing_id: int | None) -> None:
@@ -67,11 +79,11 @@ def _apply(session: Session) -> None:
         return
     docs, gone = ready
     try:
-        index = get_index()
+        engine = get_engine()
         if docs:
-            index.upsert(docs)
+            engine.index(docs)
         if gone:
-            index.delete(gone)
+            engine.remove(gone)
     except IndexUnavailable as err:  # no index yet (fresh install) or a damaged one: rebuilt on next use
         log.warning("search index not updated (%s); it will be rebuilt from the database on next use", err)
         current_app.extensions["catalog_index_stale"] = True
@@ -88,6 +100,7 @@ def _discard(session: Session) -> None:
 
 
 def document(listing: Listing, proven: bool) -> dict:
+    """A listing as the engines index it (plain data: see ``WhooshEngine``)."""
     return {
         "id": listing.id,
         "consortium_id": listing.consortium_id,
@@ -105,40 +118,42 @@ def document(listing: Listing, proven: bool) -> dict:
     }
 
 
+def _published(*conditions):
+    return (
+        select(Listing, proven_clause().label("proven"))
+        .where(Listing.status == "published", *conditions)
+        .options(selectinload(Listing.price_items), selectinload(Listing.vendor))
+        .execution_options(all_tenants=True)
+    )
+
+
 def _documents(session: Session, ids: Iterable[int]) -> tuple[list[dict], list[int]]:
     ids = sorted(set(ids))
     if not ids:
         return [], []
-    stmt = (
-        select(Listing, proven_clause().label("proven"))
-        .where(Listing.id.in_(ids), Listing.status == "published")
-        .options(selectinload(Listing.price_items), selectinload(Listing.vendor))
-        .execution_options(all_tenants=True)
-    )
-    docs = [document(listing, bool(proven)) for listing, proven in session.execute(stmt)]
+    docs = [document(listing, bool(proven)) for listing, proven in session.execute(_published(Listing.id.in_(ids)))]
     published = {d["id"] for d in docs}
     return docs, [i for i in ids if i not in published]
 
 
-def published_documents(session: Session) -> Iterable[dict]:
-    """Every published listing of every consortium as an index document, in batches."""
+def published_documents(session: Session, progress: Callable[[int], object] | None = None) -> Iterator[dict]:
+    """Every published listing of every consortium as an index document, read ``BATCH`` at a time.
+
+    ``progress(n)`` is called once the ``n`` documents of a batch have been consumed (indexed), so a
+    progress bar advances batch by batch. The session is emptied after each batch: use one of its
+    own (``_reading_session``), not the caller's.
+    """
     last_id = 0
     while True:
-        stmt = (
-            select(Listing, proven_clause().label("proven"))
-            .where(Listing.status == "published", Listing.id > last_id)
-            .order_by(Listing.id)
-            .limit(BATCH)
-            .options(selectinload(Listing.price_items), selectinload(Listing.vendor))
-            .execution_options(all_tenants=True)
-        )
-        rows = session.execute(stmt).all()
+        rows = session.execute(_published(Listing.id > last_id).order_by(Listing.id).limit(BATCH)).all()
         if not rows:
             return
         for listing, proven in rows:
             yield document(listing, bool(proven))
         last_id = rows[-1][0].id
-        session.expunge_all()
+        session.expunge_all()  # a rebuild of 50,000 listings must not keep them all in memory
+        if progress is not None:
+            progress(len(rows))
 
 
 def count_published(session: Session) -> int:
@@ -146,27 +161,44 @@ def count_published(session: Session) -> int:
     return session.scalar(stmt) or 0
 
 
-def reindex(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the database; returns the number of listings indexed."""
-    total = count_published(db.session)
-    get_index().rebuild(published_documents(db.session), total=total, progress=progress)
+@contextmanager
+def _reading_session() -> Iterator[Session]:
+    """A session of its own on the current transaction's connection: it sees what the caller sees
+    (uncommitted rows included), and emptying it leaves the caller's objects attached (a rebuild
+    may run in the middle of a request that still uses them)."""
+    session = Session(bind=db.session.connection())
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def reindex(progress: Callable[[int], object] | None = None) -> int:
+    """Rebuild the whole index from the database; returns the number of listings indexed.
+
+    ``progress(n)`` is called after each batch of ``n`` listings is indexed (the shape of
+    ``tqdm.update``)."""
+    with _reading_session() as session:
+        total = count_published(session)
+        done = get_engine().rebuild(published_documents(session, progress), total=total)
     current_app.extensions.pop("catalog_index_stale", None)
-    log.info("catalog search index rebuilt: %d published listings", total)
-    return total
+    log.info("catalog search index rebuilt: %d published listings", done)
+    return done
 
 
 def search(consortium_id: int, q: str = "", **filters) -> SearchResult:
-    """Search the consortium's published listings. A missing, corrupt or stale index is rebuilt
-    from the database (and logged), so the catalog always answers."""
-    index = get_index()
+    """Search the consortium's published listings (``filters``: see ``SearchEngine.search``). A
+    missing, corrupt or stale index is rebuilt from the database (and logged), so the catalog
+    always answers."""
+    engine = get_engine()
     if current_app.extensions.get("catalog_index_stale"):
         reindex()
     try:
-        return index.search(consortium_id, q, **filters)
+        return engine.search(consortium_id, q, **filters)
     except IndexUnavailable as err:
         log.warning("catalog search index unavailable (%s); rebuilding from the database", err)
         reindex()
-        return index.search(consortium_id, q, **filters)
+        return engine.search(consortium_id, q, **filters)
 
 
 def load_published(ids: list[int]) -> list[Listing]:

@@ -5,40 +5,47 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, make_response, request
 from flask_login import current_user
 
-from contracts.observations import services as services
+from contracts.observations import services
 from contracts.observations.documents import render_statement
-from contracts.orders import permissions as can
-from contracts.orders.api import _order_or_404
-from contracts.orders.models import Observation
+from contracts.observations.models import (
+    KPI_MAX,
+    NOTE_MAX,
+    OBSERVATION_STATUSES,
+    PERIOD_MAX,
+    VALUE_TEXT_MAX,
+    Observation,
+)
+from contracts.observations.queries import get_observation_or_404
+from contracts.orders.queries import get_order_or_404
 from marketplace.api import ID, operation
-from marketplace.errors import Conflict, NotFound, ValidationFailed
+from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
-from marketplace.tenancy import get_or_404
+from marketplace.inputs import REASON_LIMIT, parse_period
 
 api = Blueprint("performance_api", __name__, url_prefix="/api/v1")
 
 OBSERVATION_IN = {
     "type": "object", "additionalProperties": False, "required": ["period", "kpi", "value"],
     "properties": {
-        "period": {"type": "integer", "minimum": 1, "maximum": 600},
-        "kpi": {"type": "string", "maxLength": 40},
-        "value": {"type": "string", "maxLength": 40, "example": "97.2",
+        "period": {"type": "integer", "minimum": 1, "maximum": PERIOD_MAX},
+        "kpi": {"type": "string", "maxLength": KPI_MAX},
+        "value": {"type": "string", "maxLength": VALUE_TEXT_MAX, "example": "97.2",
                   "x-error": "Enter the measured value as a number in a string, such as \"97.2\"."},
-        "note": {"type": "string", "maxLength": 5000},
+        "note": {"type": "string", "maxLength": NOTE_MAX},
     },
 }
 CORRECTION_IN = {
     "type": "object", "additionalProperties": False, "required": ["value"],
-    "properties": {"value": OBSERVATION_IN["properties"]["value"], "note": {"type": "string", "maxLength": 5000}},
+    "properties": {"value": OBSERVATION_IN["properties"]["value"], "note": OBSERVATION_IN["properties"]["note"]},
 }
 REASON_IN = {"type": "object", "additionalProperties": False,
-             "properties": {"reason": {"type": "string", "maxLength": 5000}}}
+             "properties": {"reason": {"type": "string", "maxLength": REASON_LIMIT}}}
 OBSERVATION_OUT = {
     "type": "object", "required": ["id", "order_id", "period", "kpi", "value", "status"],
     "properties": {
         "id": ID, "order_id": ID, "period": {"type": "integer"}, "kpi": {"type": "string"},
         "value": {"type": "string"}, "note": {"type": "string"},
-        "status": {"type": "string", "enum": ["reported", "verified", "disputed"]},
+        "status": {"type": "string", "enum": list(OBSERVATION_STATUSES)},
         "reason": {"type": ["string", "null"]}, "reported_by": {"type": "string"},
         "decided_by": {"type": ["string", "null"]}, "decided_at": {"type": ["string", "null"]},
     },
@@ -74,17 +81,11 @@ def observation_json(obs: Observation) -> dict:
     }
 
 
-def _observation_or_404(observation_id: int) -> Observation:
-    obs = get_or_404(Observation, observation_id)
-    _order_or_404(obs.order_id)  # visible only to those who may see the order
-    return obs
-
-
 @operation(api, "/orders/<int:order_id>/observations", "GET", summary="KPI observations of an order",
            tag="performance", response={"type": "object", "required": ["results"],
                                         "properties": {"results": {"type": "array", "items": OBSERVATION_OUT}}})
 def list_observations(order_id):
-    order = _order_or_404(order_id)
+    order = get_order_or_404(order_id)
     return jsonify({"results": [observation_json(o) for o in order.observations]})
 
 
@@ -92,7 +93,7 @@ def list_observations(order_id):
            summary="Report a measured KPI value for a period (the order's vendor)", tag="performance",
            body=OBSERVATION_IN, response=OBSERVATION_OUT, status=201)
 def report_observation(order_id, data):
-    order = _order_or_404(order_id)
+    order = get_order_or_404(order_id)
     obs = services.report_observation(order, data, actor=current_user)
     db.session.commit()
     response = jsonify(observation_json(obs))
@@ -104,8 +105,8 @@ def report_observation(order_id, data):
            summary="Verify a reported value (the buying city; only verified values count)", tag="performance",
            body=REASON_IN, response=OBSERVATION_OUT)
 def verify_observation(observation_id, data):
-    obs = _observation_or_404(observation_id)
-    services.verify_observation(obs, actor=current_user)
+    obs = services.verify_observation(get_observation_or_404(observation_id), actor=current_user,
+                                      reason=data.get("reason"))
     db.session.commit()
     return jsonify(observation_json(obs))
 
@@ -114,8 +115,8 @@ def verify_observation(observation_id, data):
            summary="Dispute a reported value with a reason (the buying city)", tag="performance", body=REASON_IN,
            response=OBSERVATION_OUT)
 def dispute_observation(observation_id, data):
-    obs = _observation_or_404(observation_id)
-    services.dispute_observation(obs, actor=current_user, reason=data.get("reason"))
+    obs = services.dispute_observation(get_observation_or_404(observation_id), actor=current_user,
+                                       reason=data.get("reason"))
     db.session.commit()
     return jsonify(observation_json(obs))
 
@@ -124,14 +125,13 @@ def dispute_observation(observation_id, data):
            summary="Correct a disputed value (the vendor); it is reported again", tag="performance",
            body=CORRECTION_IN, response=OBSERVATION_OUT)
 def correct_observation(observation_id, data):
-    obs = _observation_or_404(observation_id)
-    services.correct_observation(obs, data, actor=current_user)
+    obs = services.correct_observation(get_observation_or_404(observation_id), data, actor=current_user)
     db.session.commit()
     return jsonify(observation_json(obs))
 
 
 def _settlement(order_id):
-    order = _order_or_404(order_id)
+    order = get_order_or_404(order_id)
     settlement = services.settlement_for(order)
     if settlement is None:
         raise Conflict("This order has no performance terms.")
@@ -149,19 +149,17 @@ def get_settlement(order_id):
 @operation(api, "/orders/<int:order_id>/statement.pdf", "GET",
            summary="Performance statement for one period as a PDF (?period=N)", tag="performance",
            query=[{"name": "period", "in": "query", "required": True,
-                   "schema": {"type": "integer", "minimum": 1, "maximum": 600}}],
+                   "schema": {"type": "integer", "minimum": 1, "maximum": PERIOD_MAX}}],
            content_type="application/pdf")
 def statement_pdf(order_id):
     order, settlement = _settlement(order_id)
-    raw = request.args.get("period", "")
-    if not raw.isdigit() or not 1 <= int(raw) <= len(settlement.periods):
-        raise ValidationFailed("Choose a period of this order.",
-                               {"period": f"Enter a period from 1 to {len(settlement.periods)}."})
-    if not can.can_view_order(current_user, order):
-        raise NotFound("Not found.")
-    response = make_response(render_statement(order, settlement, int(raw)))
+    fields: dict[str, str] = {}
+    period = parse_period(request.args.get("period"), "period", fields, high=len(settlement.periods))
+    if period is None:
+        raise ValidationFailed("Choose a period of this order.", fields)
+    response = make_response(render_statement(order, settlement, period))
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{order.reference}-period-{raw}.pdf"'
+    response.headers["Content-Disposition"] = f'inline; filename="{order.reference}-period-{period}.pdf"'
     return response
 
 

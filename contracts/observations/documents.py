@@ -7,9 +7,9 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 from consortium.context import current_consortium
-from contracts.observations.services import order_terms, period_dates
+from contracts.observations.services import order_period_dates, order_terms
 from contracts.orders.models import Order
-from contracts.performance.settlement import Settlement
+from contracts.performance import Settlement
 from marketplace.pdf import render_pdf
 from marketplace.templating import number
 
@@ -23,7 +23,7 @@ def render_statement(order: Order, settlement: Settlement, period: int) -> bytes
     return render_pdf(
         "contracts/observations/statement_pdf.html", order=order, terms=terms, settlement=settlement, result=result,
         window=window, verified=verified, savings=settlement.savings_for(period),
-        dates=period_dates(order, terms, period), period=period,
+        dates=order_period_dates(order, terms, period), period=period,
         kpis={k.code: k for k in terms.kpis}, consortium=current_consortium(),
     )
 

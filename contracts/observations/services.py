@@ -1,9 +1,17 @@
 """KPI observations on active orders, and the settlement computed from the verified ones.
 
-The vendor reports a value per period and KPI with an evidence note; the member's buyer or
-approver verifies it or disputes it with a reason; a disputed value can be corrected by the vendor
-and verified again. Only verified values count. The settlement is never stored: it is computed
+The vendor reports a value per period and KPI with an evidence note; the member's buyer or approver
+verifies it or disputes it with a reason; the vendor corrects a disputed value, which is then reported
+again for the city to verify. Only verified values count. The settlement is never stored: it is computed
 from the order's terms and the verified observations each time (`contracts.performance.settle`).
+
+The lifecycle (every step runs through `marketplace.transitions.run`, which locks and re-reads the row,
+so of a verify and a dispute racing for the same value exactly one wins; the other gets 409):
+
+    step      from        to         who (permissions)                   reason     audit action
+    verify    reported    verified   the member's buyers and approvers   optional   observation.verified
+    dispute   reported    disputed   the member's buyers and approvers   required   observation.disputed
+    correct   disputed    reported   the order's vendor (new value)      none       observation.corrected
 """
 
 from __future__ import annotations
@@ -11,53 +19,38 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from consortium.models import User
-from contracts.orders.models import Observation, Order
-from contracts.performance.settlement import Settlement, Terms, TermsError, parse_observation_value, parse_terms, settle
-from contracts.vehicles import services as vehicles
+from contracts.observations.models import NOTE_MAX, OBSERVATION_STATUSES, Observation
+from contracts.observations.permissions import (
+    REPORTING_ORDER_STATES,
+    can_correct_observation,
+    can_dispute_observation,
+    can_report_observation,
+    can_verify_observation,
+)
+from contracts.orders.models import Order
+from contracts.performance import (
+    Settlement,
+    Terms,
+    TermsError,
+    elapsed_periods,
+    parse_observation_value,
+    parse_terms,
+    period_dates,
+    settle,
+)
+from contracts.vehicles import models as vehicle_models
 from marketplace import audit
 from marketplace.db import utcnow
-from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
+from marketplace.errors import Conflict, PermissionDenied
 from marketplace.extensions import db
-from marketplace.inputs import CONTROL_CHARS as _CONTROL
-from marketplace.inputs import whole_number
+from marketplace.inputs import clean_text, parse_period, raise_if
+from marketplace.transitions import Lifecycle, run, transition
 
-PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-MAX_NOTE = 5000
-
-
-def order_terms(order: Order) -> Terms | None:
-    return parse_terms(order.performance) if order.performance else None
-
-
-def _note(raw, fields: dict, name: str = "note", *, required: bool = False, what: str = "an evidence note") -> str:
-    if raw is not None and not isinstance(raw, str):
-        fields[name] = "Must be text."
-        return ""
-    text = _CONTROL.sub("", raw or "").strip()
-    if required and not text:
-        fields[name] = f"Give {what}."
-    elif len(text) > MAX_NOTE:
-        fields[name] = f"Use at most {MAX_NOTE} characters."
-    return text
-
-
-def _value(raw, fields: dict) -> Decimal | None:
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        raw = str(raw)
-    try:
-        return parse_observation_value(raw)
-    except TermsError as err:
-        fields["value"] = err.fields.get("value", "Enter the measured value as a number, such as 97.2.")
-        return None
-
-
-def _record(obs: Observation, actor, action: str, *, before=None, after=None, reason=None) -> None:
-    audit.record(consortium_id=obs.consortium_id, actor=actor, action=action, obj=obs, before=before, after=after,
-                 reason=reason)
+CITY_ONLY = "Only the buying city verifies or disputes measurements; the vendor cannot."
+VENDOR_ONLY = "Only the order's vendor reports and corrects its measurements; the city verifies them."
 
 
 def _snapshot(obs: Observation) -> dict:
@@ -65,31 +58,73 @@ def _snapshot(obs: Observation) -> dict:
             "status": obs.status}
 
 
+def _decided(obs: Observation, ctx) -> None:
+    """The city's decision: who and when; a dispute keeps its reason for the vendor to read."""
+    obs.decided_by_id, obs.decided_at = ctx.actor.id, utcnow()
+    obs.reason = ctx.reason if ctx.transition.name == "dispute" else None
+
+
+def _corrected(obs: Observation, ctx) -> None:
+    """The vendor's new value (validated here, after the state and the permission are checked)."""
+    fields: dict[str, str] = {}
+    value = _value(ctx["data"].get("value"), fields)
+    note = clean_text(ctx["data"].get("note"), "note", fields, limit=NOTE_MAX)
+    raise_if(fields, "The correction has problems to correct.")
+    inspect(obs).info["corrected_from"] = str(obs.value)  # for the audit event (see _correction_audit)
+    obs.value, obs.note = value, note or obs.note
+    obs.decided_by_id = obs.decided_at = None
+
+
+def _correction_audit(obs: Observation) -> dict:
+    return {**_snapshot(obs), "note": obs.note, "corrected_from": inspect(obs).info.pop("corrected_from", None)}
+
+
+OBSERVATION_LIFECYCLE = Lifecycle(
+    model=Observation, noun="measurement", object_type="observation", states=OBSERVATION_STATUSES,
+    transitions=(
+        transition("verify", {"reported"}, "verified", can_verify_observation, "observation.verified", "verified",
+                   reason="optional", effects=(_decided,), denied=CITY_ONLY, audit_after=_snapshot),
+        transition("dispute", {"reported"}, "disputed", can_dispute_observation, "observation.disputed",
+                   "disputed", reason="required", reason_message="Say why you dispute the value.",
+                   effects=(_decided,), denied=CITY_ONLY, audit_after=_snapshot),
+        transition("correct", {"disputed"}, "reported", can_correct_observation, "observation.corrected",
+                   "corrected", reason="none", effects=(_corrected,), denied=VENDOR_ONLY,
+                   audit_after=_correction_audit),
+    ),
+)
+
+
+def order_terms(order: Order) -> Terms | None:
+    """The order's performance terms, or None for an order without them."""
+    return parse_terms(order.performance) if order.performance else None
+
+
+def _value(raw, fields: dict) -> Decimal | None:
+    try:
+        return parse_observation_value(raw)
+    except TermsError as err:
+        fields["value"] = err.fields.get("value", "Enter the measured value as a number, such as 97.2.")
+        return None
+
+
 def report_observation(order: Order, data: dict, *, actor: User) -> Observation:
     """The vendor reports one measured value for one period and KPI of an active order."""
-    if actor.role != "vendor" or actor.organization_id != order.vendor_id:
-        raise PermissionDenied("Only the order's vendor reports measurements; the city verifies them.")
-    if order.status != "active":
+    if order.status not in REPORTING_ORDER_STATES:
         raise Conflict(f"Measurements are reported on active orders (this one is {order.status}).")
+    if not can_report_observation(actor, order):
+        raise PermissionDenied(VENDOR_ONLY)
     terms = order_terms(order)
     if terms is None:
         raise Conflict("This order has no performance terms to measure.")
     fields: dict[str, str] = {}
-    period = data.get("period")
-    if isinstance(period, str) and whole_number(period, high=10**6) is not None:
-        period = whole_number(period, high=10**6)
-    if isinstance(period, bool) or not isinstance(period, int):
-        fields["period"] = "Enter the period number, such as 1."
-    elif not 1 <= period <= terms.periods:
-        fields["period"] = f"This order has periods 1 to {terms.periods}."
+    period = parse_period(data.get("period"), "period", fields, high=terms.periods)
     kpi = data.get("kpi")
     codes = terms.kpi_codes()
     if not isinstance(kpi, str) or kpi not in codes:
         fields["kpi"] = "Choose one of this order's KPIs: " + ", ".join(sorted(codes)) + "."
     value = _value(data.get("value"), fields)
-    note = _note(data.get("note"), fields)
-    if fields:
-        raise ValidationFailed("The measurement has problems to correct.", fields)
+    note = clean_text(data.get("note"), "note", fields, limit=NOTE_MAX)
+    raise_if(fields, "The measurement has problems to correct.")
     existing = db.session.scalar(select(Observation).where(
         Observation.order_id == order.id, Observation.period == period, Observation.kpi == kpi))
     if existing is not None:
@@ -100,81 +135,48 @@ def report_observation(order: Order, data: dict, *, actor: User) -> Observation:
                       note=note, reported_by_id=actor.id, status="reported")
     db.session.add(obs)
     db.session.flush()
-    _record(obs, actor, "observation.reported", after={**_snapshot(obs), "note": note})
+    audit.record(consortium_id=obs.consortium_id, actor=actor, action="observation.reported", obj=obs,
+                 after={**_snapshot(obs), "note": note})
     return obs
-
-
-def _member_staff(actor: User, order: Order) -> None:
-    if actor.role not in ("buyer", "approver") or actor.organization_id != order.member_id:
-        raise PermissionDenied("Only the buying city verifies or disputes measurements; the vendor cannot.")
 
 
 def verify_observation(obs: Observation, *, actor: User, reason: str | None = None) -> Observation:
-    _member_staff(actor, obs.order)
-    if obs.status != "reported":
-        raise Conflict(f"Only a reported value can be verified (this one is {obs.status}).")
-    obs.status, obs.decided_by_id, obs.decided_at, obs.reason = "verified", actor.id, utcnow(), None
-    db.session.flush()
-    _record(obs, actor, "observation.verified", before={"status": "reported"}, after=_snapshot(obs))
-    return obs
+    """The city verifies a reported value: from now on it counts for payment."""
+    return run(OBSERVATION_LIFECYCLE, obs, "verify", actor=actor, reason=reason)
 
 
 def dispute_observation(obs: Observation, *, actor: User, reason: str | None) -> Observation:
-    _member_staff(actor, obs.order)
-    fields: dict[str, str] = {}
-    reason = _note(reason, fields, "reason", required=True, what="the reason for the dispute")
-    if fields:
-        raise ValidationFailed("Say why you dispute the value.", fields)
-    if obs.status != "reported":
-        raise Conflict(f"Only a reported value can be disputed (this one is {obs.status}).")
-    obs.status, obs.decided_by_id, obs.decided_at, obs.reason = "disputed", actor.id, utcnow(), reason
-    db.session.flush()
-    _record(obs, actor, "observation.disputed", before={"status": "reported"}, after=_snapshot(obs), reason=reason)
-    return obs
+    """The city disputes a reported value, saying why; the vendor can correct it."""
+    return run(OBSERVATION_LIFECYCLE, obs, "dispute", actor=actor, reason=reason)
 
 
 def correct_observation(obs: Observation, data: dict, *, actor: User) -> Observation:
     """The vendor corrects a disputed value; it is reported again for the city to verify."""
-    if actor.role != "vendor" or actor.organization_id != obs.order.vendor_id:
-        raise PermissionDenied("Only the order's vendor corrects its measurements.")
-    if obs.status != "disputed":
-        raise Conflict("Only a disputed value can be corrected.")
-    fields: dict[str, str] = {}
-    value = _value(data.get("value"), fields)
-    note = _note(data.get("note"), fields)
-    if fields:
-        raise ValidationFailed("The correction has problems to correct.", fields)
-    before = _snapshot(obs)
-    obs.value, obs.note, obs.status = value, note or obs.note, "reported"
-    obs.decided_by_id = obs.decided_at = None
-    db.session.flush()
-    _record(obs, actor, "observation.corrected", before=before, after={**_snapshot(obs), "note": obs.note})
-    return obs
+    return run(OBSERVATION_LIFECYCLE, obs, "correct", actor=actor, data=data)
 
 
 def verified_values(order: Order) -> dict[tuple[int, str], Decimal]:
+    """The order's verified values by (period, KPI code): what the settlement counts."""
     rows = db.session.execute(select(Observation.period, Observation.kpi, Observation.value).where(
         Observation.order_id == order.id, Observation.status == "verified")).all()
     return {(period, kpi): value for period, kpi, value in rows}
 
 
-def elapsed_periods(order: Order, terms: Terms, on: date | None = None) -> int:
-    """Periods that have ended since performance started (delivery start, else acceptance)."""
-    start = order.delivery_start or (order.accepted_at.date() if order.accepted_at else None)
-    if start is None:
-        return 0
-    on = on or vehicles.today()
-    months = (on.year - start.year) * 12 + on.month - start.month - (1 if on.day < start.day else 0)
-    return max(0, min(terms.periods, months // PERIOD_MONTHS[terms.period]))
+def performance_start(order: Order) -> date | None:
+    """The first day of period 1: the delivery start, else the day the vendor accepted the order."""
+    return order.delivery_start or (order.accepted_at.date() if order.accepted_at else None)
 
 
-def period_dates(order: Order, terms: Terms, period: int) -> tuple[date, date] | None:
-    start = order.delivery_start or (order.accepted_at.date() if order.accepted_at else None)
-    if start is None:
-        return None
-    months = PERIOD_MONTHS[terms.period]
-    first = start + relativedelta(months=months * (period - 1))
-    return first, first + relativedelta(months=months) - relativedelta(days=1)
+def order_elapsed_periods(order: Order, terms: Terms, on: date | None = None) -> int:
+    """How many of the order's periods have ended (none before performance starts)."""
+    start = performance_start(order)
+    return 0 if start is None else elapsed_periods(start, terms, on or vehicle_models.today())
+
+
+def order_period_dates(order: Order, terms: Terms, period: int) -> tuple[date, date] | None:
+    """The first and last day of one of the order's periods, once performance has a start."""
+    start = performance_start(order)
+    return None if start is None else period_dates(start, terms, period)
 
 
 def settlement_for(order: Order) -> Settlement | None:
@@ -184,4 +186,4 @@ def settlement_for(order: Order) -> Settlement | None:
         return None
     values = verified_values(order)
     last_verified = max((p for p, _ in values), default=0)
-    return settle(terms, values, through_period=max(elapsed_periods(order, terms), last_verified))
+    return settle(terms, values, through_period=max(order_elapsed_periods(order, terms), last_verified))

@@ -1,5 +1,5 @@
 """Pages for pay-for-performance: the order page's performance panel (terms, observations, settlement
-table, KPI charts), reporting and verifying measurements, and the statement PDF."""
+table, KPI charts), reporting, verifying, disputing and correcting measurements, and the statement PDF."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user
 from markupsafe import Markup
 
-from contracts.observations import services as services
+from contracts.observations import services
 from contracts.observations.documents import kpi_chart, render_statement
-from contracts.orders import permissions as can
-from contracts.orders.models import Observation, Order
-from contracts.orders.views import ORDER_PANELS, _order_or_404
+from contracts.observations.models import NOTE_MAX, VALUE_TEXT_MAX
+from contracts.observations.permissions import can_report_observation
+from contracts.observations.queries import get_observation_or_404
+from contracts.orders.models import Order
+from contracts.orders.queries import ORDER_PANELS, get_order_or_404, order_page_context
 from marketplace.errors import DomainError, PermissionDenied
 from marketplace.extensions import db
-from marketplace.tenancy import get_or_404
+from marketplace.inputs import REASON_LIMIT, parse_period
 
 bp = Blueprint("performance", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
 
@@ -33,84 +35,76 @@ def performance_panel(order: Order) -> Markup:
     charts = [(k, kpi_chart(k, verified.get(k.code, {}), terms.periods)) for k in terms.kpis]
     return Markup(render_template(
         "contracts/observations/_panel.html", order=order, terms=terms, settlement=settlement,
-        observations=observations, charts=charts,
-        can_report=can.can_report_observation(current_user, order),
-        can_verify=can.can_verify_observation(current_user, order),
-        is_vendor=current_user.organization_id == order.vendor_id,
-        codes=sorted(terms.kpi_codes()),
+        observations=observations, charts=charts, can_report=can_report_observation(current_user, order),
+        may=lambda step, obs: services.OBSERVATION_LIFECYCLE.may(step, current_user, obs),
+        codes=sorted(terms.kpi_codes()), note_max=NOTE_MAX, reason_max=REASON_LIMIT, value_max=VALUE_TEXT_MAX,
     ))
 
 
 ORDER_PANELS.append(performance_panel)
 
 
-def _back(order_id: int):
-    return redirect(url_for("orders.order", order_id=order_id) + "#performance")
-
-
-def _run(order_id: int, action, message: str):
+def _act(order_id: int, action, message: str):
+    """Run one service call; commit and go back to the panel, or show the order page with what went wrong
+    (a lost race answers 409 with who did what, and when)."""
     try:
         action()
     except PermissionDenied:
         db.session.rollback()
-        abort(403)
+        raise
     except DomainError as err:
         db.session.rollback()
         details = " ".join(err.fields.values()) if err.fields else ""
         flash(f"{err.message} {details}".strip(), "error")
-        return redirect(url_for("orders.order", order_id=order_id) + "#performance"), 303
+        page = render_template("contracts/orders/order.html", **order_page_context(get_order_or_404(order_id)))
+        return page, err.status
     db.session.commit()
     flash(message, "success")
-    return _back(order_id)
+    return redirect(url_for("orders.order", order_id=order_id) + "#performance")
 
 
 @bp.route("/orders/<int:order_id>/observations", methods=["POST"])
 def report(order_id: int):
-    order = _order_or_404(order_id)
+    order = get_order_or_404(order_id)
     data = {k: request.form.get(k, "") for k in ("period", "kpi", "value", "note")}
-    return _run(order.id, lambda: services.report_observation(order, data, actor=current_user),
+    return _act(order.id, lambda: services.report_observation(order, data, actor=current_user),
                 f"Reported {data['kpi']} for period {data['period']}: the city will verify it.")
-
-
-def _observation_or_404(observation_id: int) -> Observation:
-    obs = get_or_404(Observation, observation_id)
-    _order_or_404(obs.order_id)
-    return obs
 
 
 @bp.route("/observations/<int:observation_id>/verify", methods=["POST"])
 def verify(observation_id: int):
-    obs = _observation_or_404(observation_id)
-    return _run(obs.order_id, lambda: services.verify_observation(obs, actor=current_user),
+    obs = get_observation_or_404(observation_id)
+    return _act(obs.order_id, lambda: services.verify_observation(obs, actor=current_user),
                 f"Verified {obs.kpi} for period {obs.period}: it now counts for payment.")
 
 
 @bp.route("/observations/<int:observation_id>/dispute", methods=["POST"])
 def dispute(observation_id: int):
-    obs = _observation_or_404(observation_id)
-    return _run(obs.order_id,
+    obs = get_observation_or_404(observation_id)
+    return _act(obs.order_id,
                 lambda: services.dispute_observation(obs, actor=current_user, reason=request.form.get("reason")),
                 f"Disputed {obs.kpi} for period {obs.period}: the vendor can correct it.")
 
 
 @bp.route("/observations/<int:observation_id>/correct", methods=["POST"])
 def correct(observation_id: int):
-    obs = _observation_or_404(observation_id)
+    obs = get_observation_or_404(observation_id)
     data = {k: request.form.get(k, "") for k in ("value", "note")}
-    return _run(obs.order_id, lambda: services.correct_observation(obs, data, actor=current_user),
+    return _act(obs.order_id, lambda: services.correct_observation(obs, data, actor=current_user),
                 f"Corrected {obs.kpi} for period {obs.period}: the city will verify it again.")
 
 
 @bp.route("/orders/<int:order_id>/statement.pdf")
 def statement(order_id: int):
-    order = _order_or_404(order_id)
+    order = get_order_or_404(order_id)
     settlement = services.settlement_for(order)
     if settlement is None:
         abort(404)
-    raw = request.args.get("period", "")
-    if not raw.isdigit() or not 1 <= int(raw) <= len(settlement.periods):
-        abort(400, description=f"Choose a period from 1 to {len(settlement.periods)}.")
-    response = make_response(render_statement(order, settlement, int(raw)))
+    fields: dict[str, str] = {}
+    period = parse_period(request.args.get("period"), "period", fields, high=len(settlement.periods))
+    if period is None:
+        abort(400, description=fields.get("period", f"Choose a period from 1 to {len(settlement.periods)}."))
+    response = make_response(render_statement(order, settlement, period))
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{order.reference}-period-{raw}.pdf"'
+    response.headers["Content-Disposition"] = f'inline; filename="{order.reference}-period-{period}.pdf"'
     return response

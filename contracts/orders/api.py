@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, make_response, request
+from flask import Blueprint, jsonify, make_response, request
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from consortium.context import belongs, current_consortium
+from consortium.context import current_consortium
 from contracts.orders import permissions as can
 from contracts.orders import services as services
-from contracts.orders.models import ORDER_STATUSES, Order
-from contracts.orders.views import timeline, visible_orders_stmt
+from contracts.orders.models import (
+    MAX_LINES,
+    NOTES_MAX,
+    ORDER_STATUSES,
+    PO_NUMBER_MAX,
+    QUANTITY_TEXT_MAX,
+    Order,
+)
+from contracts.orders.queries import get_order_or_404, in_consortium, timeline, visible_orders_stmt
 from contracts.vehicles.models import Vehicle
 from marketplace import idempotency
 from marketplace.api import DATE, ID, MONEY, PAGE_PARAMS, operation, paginate_args
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
-from marketplace.inputs import parse_id
-from marketplace.locking import begin_serialized_write
+from marketplace.inputs import REASON_LIMIT, parse_id
 from marketplace.pdf import render_pdf
 from marketplace.tenancy import get_or_404
 
@@ -27,16 +31,16 @@ api = Blueprint("orders_api", __name__, url_prefix="/api/v1")
 
 LINE_IN = {
     "type": "object", "additionalProperties": False, "required": ["price_item_id", "quantity"],
-    "properties": {"price_item_id": ID, "quantity": {"type": "string", "maxLength": 20, "example": "12"},
+    "properties": {"price_item_id": ID, "quantity": {"type": "string", "maxLength": QUANTITY_TEXT_MAX, "example": "12"},
                    "unit_price": {**MONEY, "type": ["string", "null"]}},
 }
 ORDER_IN = {
     "type": "object", "additionalProperties": False, "required": ["vehicle_id"],
     "properties": {
         "vehicle_id": ID,
-        "lines": {"type": "array", "maxItems": 100, "items": LINE_IN},
-        "po_number": {"type": ["string", "null"], "maxLength": 60},
-        "notes": {"type": ["string", "null"], "maxLength": 5000},
+        "lines": {"type": "array", "maxItems": MAX_LINES, "items": LINE_IN},
+        "po_number": {"type": ["string", "null"], "maxLength": PO_NUMBER_MAX},
+        "notes": {"type": ["string", "null"], "maxLength": NOTES_MAX},
         "delivery_start": {"anyOf": [DATE, {"type": "null"}]},
         "delivery_end": {"anyOf": [DATE, {"type": "null"}]},
         "performance": {"type": ["object", "null"], "description": "Performance terms (DESIGN section 5)"},
@@ -45,7 +49,7 @@ ORDER_IN = {
 ORDER_PATCH = {**ORDER_IN, "required": []}
 ORDER_PATCH["properties"] = {k: v for k, v in ORDER_IN["properties"].items() if k != "vehicle_id"}
 REASON_IN = {"type": "object", "additionalProperties": False,
-             "properties": {"reason": {"type": "string", "maxLength": 2000}}}
+             "properties": {"reason": {"type": "string", "maxLength": REASON_LIMIT}}}
 ORDER_OUT = {
     "type": "object",
     "required": ["id", "status", "vehicle_id", "value", "lines", "performance"],
@@ -100,17 +104,6 @@ def order_json(order: Order, *, with_timeline: bool = False) -> dict:
     return data
 
 
-def _in_consortium() -> None:
-    if current_consortium() is None or not belongs(current_user):
-        raise NotFound("Not found.")
-
-
-def _order_or_404(order_id: int) -> Order:
-    _in_consortium()
-    order = get_or_404(Order, order_id)
-    if not can.can_view_order(current_user, order):
-        abort(404)
-    return order
 
 
 @operation(api, "/orders", "GET", summary="Orders visible to the user (member's, vendor's, or all for admins)",
@@ -118,7 +111,7 @@ def _order_or_404(order_id: int) -> Order:
            response={"type": "object", "required": ["results", "total"],
                      "properties": {"results": {"type": "array", "items": ORDER_OUT}, "total": {"type": "integer"}}})
 def list_orders():
-    _in_consortium()
+    in_consortium()
     page, per_page = paginate_args()
     stmt = visible_orders_stmt(current_user)
     status = request.args.get("status")
@@ -142,7 +135,7 @@ def list_orders():
 @operation(api, "/orders", "POST", summary="Draft an order under a vehicle (Idempotency-Key supported)",
            tag="orders", body=ORDER_IN, response=ORDER_OUT, status=201, errors=(400, 401, 403, 404, 409, 422))
 def create_order(data):
-    _in_consortium()
+    in_consortium()
     key = idempotency.idempotency_key()
     replay = idempotency.replayed("orders.create", key, data)
     if replay is not None:
@@ -159,13 +152,13 @@ def create_order(data):
 @operation(api, "/orders/<int:order_id>", "GET", summary="One order with its timeline", tag="orders",
            response=ORDER_OUT)
 def get_order(order_id):
-    return jsonify(order_json(_order_or_404(order_id), with_timeline=True))
+    return jsonify(order_json(get_order_or_404(order_id), with_timeline=True))
 
 
 @operation(api, "/orders/<int:order_id>", "PATCH", summary="Edit a draft order", tag="orders", body=ORDER_PATCH,
            response=ORDER_OUT)
 def patch_order(order_id, data):
-    order = _order_or_404(order_id)
+    order = get_order_or_404(order_id)
     if not can.can_edit_order(current_user, order):
         raise PermissionDenied("Only the member's buyers and approvers edit a draft order.")
     current = {"lines": [{"price_item_id": ln.price_item_id, "quantity": str(ln.quantity),
@@ -188,25 +181,22 @@ def submit_order(order_id, data):
         replay = idempotency.replayed(scope, key, data)
         if replay is not None:
             return replay
-    begin_serialized_write()
-    order = _order_or_404(order_id)
-    services.submit_order(order, actor=current_user)
+    order = services.submit_order(get_order_or_404(order_id), actor=current_user)
     return idempotency.respond(scope, key, data, order_json(order), 200)
 
 
-def _transition(order_id: int, data: dict, action, *, serialized: bool = False):
-    if serialized:
-        begin_serialized_write()
-    order = _order_or_404(order_id)
-    # The service answers a wrong actor with 403 and a wrong lifecycle step with 409.
-    action(order, actor=current_user, reason=data.get("reason"))
+def _transition(order_id: int, data: dict, action):
+    order = get_order_or_404(order_id)
+    # The lifecycle answers a wrong actor with 403, and a step the order's state no longer allows (say, a
+    # request that lost a race) with 409 and what happened.
+    order = action(order, actor=current_user, reason=data.get("reason"))
     db.session.commit()
     return jsonify(order_json(order))
 
 
-def _register(name: str, summary: str, action, serialized=False):
+def _register(name: str, summary: str, action):
     def view(order_id, data):
-        return _transition(order_id, data, action, serialized=serialized)
+        return _transition(order_id, data, action)
 
     view.__name__ = f"{name}_order"
     operation(api, f"/orders/<int:order_id>/{name}", "POST", summary=summary, tag="orders", body=REASON_IN,
@@ -216,17 +206,17 @@ def _register(name: str, summary: str, action, serialized=False):
 _register("approve", "Approve an order above the member's limit (the member's approver, not its author)",
           services.approve_order)
 _register("decline", "Decline with a reason: the approver a pending order, or the vendor an approved one",
-          services.decline_order, serialized=True)
+          services.decline_order)
 _register("accept", "Accept an approved order (vendor): it becomes active", services.accept_order)
 _register("cancel", "Cancel an order that is not yet active (member); the commitment is released",
-          services.cancel_order, serialized=True)
+          services.cancel_order)
 _register("complete", "Mark an active order completed (member)", services.complete_order)
 
 
 @operation(api, "/orders/<int:order_id>/po.pdf", "GET", summary="The purchase order as a PDF", tag="orders",
            content_type="application/pdf")
 def purchase_order_pdf(order_id):
-    order = _order_or_404(order_id)
+    order = get_order_or_404(order_id)
     if order.approved_at is None:
         raise Conflict("A purchase order exists once the order is approved.")
     events, actors = timeline(order)

@@ -14,21 +14,29 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from marketplace.inputs import parse_id, whole_number
+from contracts.orders.models import NOTES_MAX, PO_NUMBER_MAX, QUANTITY_TEXT_MAX
+from contracts.performance.terms import (
+    ADJUSTMENT_REASON_MAX,
+    KPI_CODE_MAX,
+    KPI_NAME_MAX,
+    KPI_UNIT_MAX,
+    NUMBER_TEXT_MAX,
+)
+from marketplace.inputs import REASON_LIMIT, parse_id, whole_number
 
 
 class LineForm(Form):
     price_item_id = HiddenField()
-    quantity = StringField("Quantity", validators=[Optional(), Length(max=20)])
+    quantity = StringField("Quantity", validators=[Optional(), Length(max=QUANTITY_TEXT_MAX)])
     unit_price = StringField("Unit price (USD)", validators=[Optional(), Length(max=20)])
 
 
 class OrderForm(FlaskForm):
     po_number = StringField("Purchase-order number", description="Your city's own PO number, if it has one.",
-                            validators=[Optional(), Length(max=60)])
+                            validators=[Optional(), Length(max=PO_NUMBER_MAX)])
     delivery_start = DateField("Period of performance starts", validators=[Optional()])
     delivery_end = DateField("Period of performance ends", validators=[Optional()])
-    notes = TextAreaField("Notes to the vendor", validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField("Notes to the vendor", validators=[Optional(), Length(max=NOTES_MAX)])
     lines = FieldList(FormField(LineForm))
 
     def fill_schedule(self, vehicle, existing: dict | None = None) -> None:
@@ -86,19 +94,19 @@ class OrderForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField("Reason", validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField("Reason", validators=[Optional(), Length(max=REASON_LIMIT)])
 
 
 class KpiRowForm(Form):
-    code = StringField("Code", validators=[Optional(), Length(max=40)])
-    name = StringField("Name", validators=[Optional(), Length(max=200)])
-    unit = StringField("Unit", validators=[Optional(), Length(max=40)])
+    code = StringField("Code", validators=[Optional(), Length(max=KPI_CODE_MAX)])
+    name = StringField("Name", validators=[Optional(), Length(max=KPI_NAME_MAX)])
+    unit = StringField("Unit", validators=[Optional(), Length(max=KPI_UNIT_MAX)])
     direction = SelectField("Better when", choices=[("higher", "higher"), ("lower", "lower")], validate_choice=False)
     weight = StringField("Weight", validators=[Optional(), Length(max=20)])
-    baseline = StringField("Baseline", validators=[Optional(), Length(max=40)])
-    floor = StringField("Floor", validators=[Optional(), Length(max=40)])
-    target = StringField("Target", validators=[Optional(), Length(max=40)])
-    stretch = StringField("Stretch", validators=[Optional(), Length(max=40)])
+    baseline = StringField("Baseline", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
+    floor = StringField("Floor", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
+    target = StringField("Target", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
+    stretch = StringField("Stretch", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
 
     def is_blank(self) -> bool:
         return not any((self[k].data or "").strip() for k in KPI_TEXT)
@@ -108,7 +116,7 @@ KPI_TEXT = ("code", "name", "unit", "weight", "baseline", "floor", "target", "st
 
 
 class TierForm(Form):
-    below = StringField("Below", validators=[Optional(), Length(max=40)])
+    below = StringField("Below", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
     credit_pct = StringField("Credit %", validators=[Optional(), Length(max=20)])
 
 
@@ -125,13 +133,15 @@ class PerformanceForm(Form):
     holdback_pct = StringField("Holdback (%)", validators=[Optional(), Length(max=10)])
     holdback_window = StringField("Holdback window (periods)", validators=[Optional(), Length(max=5)])
     kpis = FieldList(FormField(KpiRowForm), min_entries=4)
-    credits_kpi = StringField("Service-credit KPI code", validators=[Optional(), Length(max=40)])
+    credits_kpi = StringField("Service-credit KPI code", validators=[Optional(), Length(max=KPI_CODE_MAX)])
     credits_cap_pct = StringField("Credit cap (% of the fixed fee)", validators=[Optional(), Length(max=10)])
     tiers = FieldList(FormField(TierForm), min_entries=3)
-    savings_kpi = StringField("Shared-savings KPI code (reporting use)", validators=[Optional(), Length(max=40)])
-    baseline_use = StringField("Baseline use", validators=[Optional(), Length(max=40)])
-    adjustment_amount = StringField("Baseline adjustment (units)", validators=[Optional(), Length(max=40)])
-    adjustment_reason = StringField("Reason for the adjustment", validators=[Optional(), Length(max=500)])
+    savings_kpi = StringField("Shared-savings KPI code (reporting use)",
+                              validators=[Optional(), Length(max=KPI_CODE_MAX)])
+    baseline_use = StringField("Baseline use", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
+    adjustment_amount = StringField("Baseline adjustment (units)", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
+    adjustment_reason = StringField("Reason for the adjustment",
+                                    validators=[Optional(), Length(max=ADJUSTMENT_REASON_MAX)])
     unit_price = StringField("Price per unit saved (USD)", validators=[Optional(), Length(max=20)])
     vendor_share_pct = StringField("Vendor share of savings (%)", validators=[Optional(), Length(max=10)])
     vendor_cap = StringField("Vendor cap per period (USD)", validators=[Optional(), Length(max=20)])

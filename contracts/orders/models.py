@@ -1,11 +1,11 @@
-"""Orders under a vehicle, their lines, KPI observations, and idempotency records."""
+"""Orders under a vehicle and their lines; the limits every layer (form, API schema, validation) reads."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consortium.models import Organization, User
@@ -16,7 +16,21 @@ ORDER_STATUSES = ("draft", "submitted", "pending_approval", "approved", "active"
                   "cancelled")
 # States in which the order's value is committed against the vehicle ceiling and participation limit.
 COMMITTED_STATUSES = ("submitted", "pending_approval", "approved", "active", "completed")
-OBSERVATION_STATUSES = ("reported", "verified", "disputed")
+STATUS_LABELS = {
+    "draft": "Draft", "submitted": "Submitted", "pending_approval": "Pending approval", "approved": "Approved",
+    "active": "Active", "completed": "Completed", "declined": "Declined", "cancelled": "Cancelled",
+}
+
+# Limits, declared once: the model, the form, the API schema and the validation all read these.
+PO_NUMBER_MAX = 60
+NOTES_MAX = 5000
+MAX_LINES = 100
+QUANTITY_PLACES = 2
+QUANTITY_TEXT_MAX = 20
+MAX_QUANTITY = Decimal("10000000")
+# The most one line may total: larger amounts would overflow the money columns (integer cents), and no
+# vehicle ceiling comes near it anyway.
+MAX_LINE_TOTAL = Decimal("999999999999.99")
 
 
 class Order(TenantMixin, TimestampMixin, Base):
@@ -40,7 +54,7 @@ class Order(TenantMixin, TimestampMixin, Base):
     vendor_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     status: Mapped[str] = mapped_column(String(20), default="draft")
-    po_number: Mapped[str] = mapped_column(String(60), default="")
+    po_number: Mapped[str] = mapped_column(String(PO_NUMBER_MAX), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     delivery_start: Mapped[date | None] = mapped_column()
     delivery_end: Mapped[date | None] = mapped_column()
@@ -64,9 +78,8 @@ class Order(TenantMixin, TimestampMixin, Base):
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.position"
     )
-    observations: Mapped[list[Observation]] = relationship(
-        back_populates="order", order_by="(Observation.period, Observation.kpi)"
-    )
+    # `Order.observations` is declared with Observation in contracts.observations.models: observations depend
+    # on orders, never the reverse, and a mapper that names a class not yet imported cannot be configured.
 
     @property
     def reference(self) -> str:
@@ -98,31 +111,3 @@ class OrderLine(Base):
     order: Mapped[Order] = relationship(back_populates="lines")
     schedule_item: Mapped[ScheduleItem] = relationship()
 
-
-class Observation(TenantMixin, TimestampMixin, Base):
-    """A KPI value for one period of an order, reported by the vendor and verified by the city.
-    Only verified observations count for payment."""
-
-    __tablename__ = "observation"
-    __table_args__ = (
-        UniqueConstraint("order_id", "period", "kpi", name="order_period_kpi"),
-        CheckConstraint("status IN ('reported', 'verified', 'disputed')", name="status"),
-        CheckConstraint("period >= 1", name="period"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_order.id"), index=True)
-    period: Mapped[int] = mapped_column()
-    kpi: Mapped[str] = mapped_column(String(40))
-    value: Mapped[Decimal] = mapped_column(ExactDecimal())
-    note: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="reported")
-    reported_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    reason: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-
-    order: Mapped[Order] = relationship(back_populates="observations")
-    reported_by: Mapped[User] = relationship(foreign_keys=[reported_by_id])
-    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -1,68 +1,95 @@
-"""Who may see and act on orders (each answers for the current consortium)."""
+"""Who may see and act on orders: one pure predicate per action (each answers for the current consortium).
+
+The lifecycle table in `contracts.orders.services` pairs each step with its predicate and the states it
+starts from; views and templates ask `ORDER_LIFECYCLE.may(step, user, order)`, which applies both, so the
+page shows exactly the actions the server will accept.
+"""
 
 from __future__ import annotations
 
 from consortium.context import belongs
 
-OPEN_FOR_CANCEL = ("draft", "submitted", "pending_approval", "approved")
+
+def _signed_in(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
 
 
-def _member_staff_of(user, order) -> bool:
-    return belongs(user) and user.role in ("buyer", "approver") and user.organization_id == order.member_id
+# The object-level rules name the order's own organizations, so they answer the same in a request, a CLI
+# command or the demo loader (no "current consortium" needed).
 
 
-def _vendor_of(user, order) -> bool:
-    return belongs(user) and user.role == "vendor" and user.organization_id == order.vendor_id
+def is_member_staff_of(user, order) -> bool:
+    """A buyer or approver of the order's member city."""
+    return _signed_in(user) and user.role in ("buyer", "approver") and user.organization_id == order.member_id
 
 
-def is_admin(user) -> bool:
-    return belongs(user) and user.role == "admin"
+def is_vendor_of(user, order) -> bool:
+    """Staff of the order's vendor."""
+    return _signed_in(user) and user.role == "vendor" and user.organization_id == order.vendor_id
+
+
+def is_admin_of(user, order) -> bool:
+    """The office of the order's consortium."""
+    return (_signed_in(user) and user.role == "admin"
+            and user.organization.consortium_id == order.consortium_id)
 
 
 def can_view_order(user, order) -> bool:
     """The buying member, the consortium's admins, and the vendor once the order is approved."""
-    if _member_staff_of(user, order) or is_admin(user):
+    if is_member_staff_of(user, order) or is_admin_of(user, order):
         return True
-    return _vendor_of(user, order) and order.approved_at is not None
-
-
-def can_edit_order(user, order) -> bool:
-    return _member_staff_of(user, order) and order.status == "draft"
-
-
-def can_submit_order(user, order) -> bool:
-    return _member_staff_of(user, order) and order.status == "draft"
-
-
-def can_approve_order(user, order) -> bool:
-    """The member's approver (champion) — never for an order they created themselves."""
-    return (_member_staff_of(user, order) and user.role == "approver" and order.status == "pending_approval"
-            and order.created_by_id != user.id)
-
-
-def can_accept_order(user, order) -> bool:
-    return _vendor_of(user, order) and order.status == "approved"
-
-
-def can_decline_order(user, order) -> bool:
-    return can_approve_order(user, order) or can_accept_order(user, order)
-
-
-def can_cancel_order(user, order) -> bool:
-    return _member_staff_of(user, order) and order.status in OPEN_FOR_CANCEL
-
-
-def can_complete_order(user, order) -> bool:
-    return _member_staff_of(user, order) and order.status == "active"
+    return is_vendor_of(user, order) and order.approved_at is not None
 
 
 def can_create_orders(user) -> bool:
+    """Buyers and approvers of the current consortium's member cities place orders (for pages and menus)."""
     return belongs(user) and user.role in ("buyer", "approver")
 
 
-def can_report_observation(user, order) -> bool:
-    return _vendor_of(user, order) and order.status == "active"
+def can_order_under(user, vehicle) -> bool:
+    """Buyers and approvers of a member city of the vehicle's consortium draft orders under it (whether
+    their city may buy under this vehicle is the business rule `check_can_buy`)."""
+    return (_signed_in(user) and user.role in ("buyer", "approver") and user.organization.kind == "member"
+            and user.organization.consortium_id == vehicle.consortium_id)
 
 
-def can_verify_observation(user, order) -> bool:
-    return _member_staff_of(user, order) and order.status in ("active", "completed")
+def can_edit_order(user, order) -> bool:
+    """The member's buyers and approvers edit a draft."""
+    return is_member_staff_of(user, order) and order.status == "draft"
+
+
+def can_submit_order(user, order) -> bool:
+    """The member's buyers and approvers submit it."""
+    return is_member_staff_of(user, order)
+
+
+def can_approve_order(user, order) -> bool:
+    """The member's approver (champion), never for an order they created themselves."""
+    return is_member_staff_of(user, order) and user.role == "approver" and order.created_by_id != user.id
+
+
+def can_accept_order(user, order) -> bool:
+    """The vendor accepts (or declines) an approved order."""
+    return is_vendor_of(user, order)
+
+
+def can_decline_order(user, order) -> bool:
+    """Pending approval: the member's approver (not the author); approved: the vendor."""
+    if order.status == "approved":
+        return can_accept_order(user, order)
+    return can_approve_order(user, order)
+
+
+def can_cancel_order(user, order) -> bool:
+    """The member's buyers and approvers, until the vendor has accepted it."""
+    return is_member_staff_of(user, order)
+
+
+def can_complete_order(user, order) -> bool:
+    return is_member_staff_of(user, order)
+
+
+def can_route_order(user, order) -> bool:
+    """The automatic step after a submission (approved within the limit, or waiting for the approver) is
+    taken for the person who submitted it."""
+    return is_member_staff_of(user, order)

@@ -1,47 +1,32 @@
-"""Order operations: drafting from the price schedule, submission against ceilings, delegated-authority
-approval, vendor acceptance, cancellation. Services take the acting user, flush, audit, never commit.
+"""Order operations: drafting from the price schedule, and the order lifecycle.
 
-Submitting commits the order's not-to-exceed value against the vehicle ceiling and the member's
-participation limit in one transaction, with the rows locked (see `marketplace.locking`), so
-concurrent submissions can never together overrun either.
+The lifecycle is the table below; `marketplace.transitions.run` executes every step (locked re-read, state
+check, predicate, side effects, audit). Submitting commits the order's not-to-exceed value against the
+vehicle ceiling and the member's participation limit with those rows locked too, so concurrent submissions
+can never together overrun either; declining and cancelling give the commitment back, exactly once,
+because the step that does it can only run from a committed state. Services take the acting user, flush,
+and never commit.
 """
 
 from __future__ import annotations
 
-import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-
-from sqlalchemy import select
+from decimal import Decimal
 
 from consortium.models import Organization, User
-from contracts.orders.models import COMMITTED_STATUSES, Order, OrderLine
-from contracts.performance.settlement import TermsError, not_to_exceed, parse_terms
-from contracts.vehicles import services as vehicles
+from contracts.orders import permissions as can
+from contracts.orders.models import COMMITTED_STATUSES, ORDER_STATUSES, STATUS_LABELS, Order, OrderLine
+from contracts.orders.validation import clean_order_data, line_total
+from contracts.performance import not_to_exceed, parse_terms
+from contracts.vehicles import queries as vehicles
 from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
-from marketplace import audit
+from marketplace import audit, transitions
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
-from marketplace.inputs import CONTROL_CHARS as _CONTROL
-from marketplace.inputs import decision_reason, parse_date, to_cents
-
-MAX_LINES = 100
-MAX_QUANTITY = Decimal("10000000")
-# The most one line may total: larger amounts would overflow the money columns (integer cents), and no
-# vehicle ceiling comes near it anyway.
-MAX_LINE_TOTAL = Decimal("999999999999.99")
-
+from marketplace.inputs import to_cents
+from marketplace.transitions import Lifecycle, transition
 
 # --- who may buy ---------------------------------------------------------------------------------
-
-
-def executed_participation(vehicle: Vehicle, member_id: int) -> Participation | None:
-    return db.session.scalar(
-        select(Participation).where(
-            Participation.vehicle_id == vehicle.id, Participation.member_id == member_id,
-            Participation.status == "executed",
-        )
-    )
 
 
 def check_can_buy(vehicle: Vehicle, member: Organization) -> None:
@@ -58,112 +43,7 @@ def check_can_buy(vehicle: Vehicle, member: Organization) -> None:
         )
 
 
-# --- input ---------------------------------------------------------------------------------------
-
-
-def _decimal(raw, path: str, fields: dict, *, what: str, places: int) -> Decimal | None:
-    if isinstance(raw, bool) or not isinstance(raw, str | int):
-        fields[path] = f"Enter the {what} as a number in a string, such as \"12\"."
-        return None
-    text = str(raw).strip().replace(",", "")
-    if not re.fullmatch(r"-?\d{1,12}(\.\d+)?", text):
-        fields[path] = f"Enter the {what} as a number, such as 12 or 12.50."
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        fields[path] = f"Enter the {what} as a number."
-        return None
-    if value <= 0:
-        fields[path] = f"The {what} must be more than zero."
-        return None
-    if -value.as_tuple().exponent > places:
-        fields[path] = (f"Use at most {places} decimals for the {what} (fractions of a cent are not allowed)."
-                        if what == "unit price" else f"Use at most {places} decimals for the {what}.")
-        return None
-    return value
-
-
-def _text(data: dict, name: str, fields: dict, limit: int) -> str:
-    raw = data.get(name) or ""
-    if not isinstance(raw, str):
-        fields[name] = "Must be text."
-        return ""
-    value = _CONTROL.sub("", raw).strip()
-    if len(value) > limit:
-        fields[name] = f"Use at most {limit} characters."
-    return value
-
-
-def clean_order_data(data: dict, vehicle: Vehicle) -> dict:
-    """Validate an order body against the vehicle's price schedule; raises ValidationFailed."""
-    fields: dict[str, str] = {}
-    schedule = {s.price_item_id: s for s in vehicle.schedule}
-    raw_lines = data.get("lines") or []
-    if not isinstance(raw_lines, list):
-        fields["lines"] = "Must be a list of lines."
-        raw_lines = []
-    if len(raw_lines) > MAX_LINES:
-        fields["lines"] = f"Use at most {MAX_LINES} lines."
-        raw_lines = []
-    lines, seen = [], set()
-    for i, raw in enumerate(raw_lines):
-        path = f"lines.{i}"
-        if not isinstance(raw, dict):
-            fields[path] = "Each line needs price_item_id, quantity and unit_price."
-            continue
-        item_id = raw.get("price_item_id")
-        item = schedule.get(item_id) if isinstance(item_id, int) and not isinstance(item_id, bool) else None
-        if item is None:
-            fields[f"{path}.price_item_id"] = f"This item is not on the price schedule of vehicle {vehicle.number}."
-            continue
-        if item_id in seen:
-            fields[f"{path}.price_item_id"] = "This item is already on another line; change that line's quantity."
-            continue
-        seen.add(item_id)
-        quantity = _decimal(raw.get("quantity"), f"{path}.quantity", fields, what="quantity", places=2)
-        if quantity is not None and quantity > MAX_QUANTITY:
-            fields[f"{path}.quantity"] = "The quantity is too large."
-        unit_price = item.contract_price
-        if raw.get("unit_price") not in (None, ""):
-            unit_price = _decimal(raw.get("unit_price"), f"{path}.unit_price", fields, what="unit price", places=2)
-            if unit_price is not None and unit_price > item.contract_price:
-                fields[f"{path}.unit_price"] = (
-                    f"{unit_price} is above the contract price {item.contract_price} "
-                    f"(by {unit_price - item.contract_price})."
-                )
-        if quantity is not None and unit_price is not None and quantity * unit_price > MAX_LINE_TOTAL:
-            fields[f"{path}.quantity"] = f"This line would total more than {MAX_LINE_TOTAL:,.2f}; order less."
-        lines.append({"item": item, "quantity": quantity, "unit_price": unit_price})
-    terms = None
-    performance = data.get("performance")
-    if performance not in (None, {}):
-        if not isinstance(performance, dict):
-            fields["performance"] = "Must be an object with the performance terms."
-        else:
-            try:
-                terms = parse_terms(performance)
-            except TermsError as err:
-                fields.update({f"performance.{k}": v for k, v in err.fields.items()})
-    if not lines and performance in (None, {}) and not any(k.startswith("lines.") for k in fields):
-        fields.setdefault("lines", "Add at least one line from the price schedule, or performance terms.")
-    clean = {
-        "po_number": _text(data, "po_number", fields, 60),
-        "notes": _text(data, "notes", fields, 5000),
-        "delivery_start": parse_date(data.get("delivery_start"), "delivery_start", fields, required=False),
-        "delivery_end": parse_date(data.get("delivery_end"), "delivery_end", fields, required=False),
-        "lines": lines,
-        "terms": terms,
-    }
-    if clean["delivery_start"] and clean["delivery_end"] and clean["delivery_end"] < clean["delivery_start"]:
-        fields["delivery_end"] = "The end of the period of performance must not be before its start."
-    if fields:
-        raise ValidationFailed("The order has problems to correct.", fields)
-    return clean
-
-
-def _line_total(quantity: Decimal, unit_price: Decimal) -> Decimal:
-    return (quantity * unit_price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+# --- value and commitment ------------------------------------------------------------------------
 
 
 def order_value(order: Order) -> Decimal:
@@ -174,88 +54,24 @@ def order_value(order: Order) -> Decimal:
     return to_cents(value)
 
 
-def _apply(order: Order, clean: dict) -> None:
-    order.po_number = clean["po_number"]
-    order.notes = clean["notes"]
-    order.delivery_start = clean["delivery_start"]
-    order.delivery_end = clean["delivery_end"]
-    order.performance = clean["terms"].to_dict() if clean["terms"] is not None else None
-    order.lines.clear()
-    db.session.flush()
-    for position, line in enumerate(clean["lines"]):
-        item: ScheduleItem = line["item"]
-        order.lines.append(OrderLine(
-            schedule_item_id=item.id, price_item_id=item.price_item_id, description=item.price_item.name,
-            unit=item.price_item.unit, quantity=line["quantity"], unit_price=line["unit_price"],
-            total=_line_total(line["quantity"], line["unit_price"]), position=position,
-        ))
+def _locked_participation(order: Order, vehicle: Vehicle) -> Participation | None:
+    if order.member_id == vehicle.lead_agency_id:
+        return None
+    current = vehicles.executed_participation(vehicle, order.member_id)
+    return transitions.lock(Participation, current.id) if current is not None else None
+
+
+def _commit_value(order: Order, ctx) -> None:
+    """Side effect of `submit`: commit the value against the vehicle ceiling and the participation limit,
+    both rows locked (the order row is already locked by the kernel)."""
+    check_can_buy(order.vehicle, order.member)
     order.value = order_value(order)
-
-
-def snapshot(order: Order) -> dict:
-    return {
-        "status": order.status, "value": str(order.value), "po_number": order.po_number,
-        "lines": [{"item": ln.description, "quantity": str(ln.quantity), "unit_price": str(ln.unit_price)}
-                  for ln in order.lines],
-        "performance": order.performance,
-    }
-
-
-def _record(order: Order, actor, action: str, *, before=None, after=None, reason=None) -> None:
-    audit.record(consortium_id=order.consortium_id, actor=actor, action=action, obj=order, object_type="order",
-                 before=before, after=after, reason=reason)
-
-
-def _member_staff(actor: User, member: Organization) -> None:
-    if actor.role not in ("buyer", "approver") or actor.organization_id != member.id:
-        raise PermissionDenied("Only buyers and approvers of the member city place its orders.")
-
-
-# --- lifecycle -----------------------------------------------------------------------------------
-
-
-def create_order(*, vehicle: Vehicle, data: dict, actor: User) -> Order:
-    """A buyer drafts an order under a vehicle their city may buy under."""
-    member = actor.organization
-    _member_staff(actor, member)
-    check_can_buy(vehicle, member)
-    clean = clean_order_data(data, vehicle)
-    order = Order(consortium_id=vehicle.consortium_id, vehicle_id=vehicle.id, member_id=member.id,
-                  vendor_id=vehicle.vendor_id, created_by_id=actor.id, status="draft")
-    order.vehicle = vehicle
-    db.session.add(order)
-    _apply(order, clean)
-    db.session.flush()
-    _record(order, actor, "order.created", after=snapshot(order))
-    return order
-
-
-def update_order(order: Order, data: dict, *, actor: User) -> Order:
-    if order.status != "draft":
-        raise Conflict("Only a draft order can be edited.")
-    _member_staff(actor, order.member)
-    before = snapshot(order)
-    clean = clean_order_data(data, order.vehicle)
-    _apply(order, clean)
-    db.session.flush()
-    _record(order, actor, "order.edited", before=before, after=snapshot(order))
-    return order
-
-
-def _locked(model, object_id):
-    """Re-read a row with a lock (FOR UPDATE on PostgreSQL) and fresh values."""
-    stmt = select(model).where(model.id == object_id).with_for_update().execution_options(populate_existing=True)
-    return db.session.scalar(stmt)
-
-
-def _commit_value(order: Order) -> None:
-    vehicle = _locked(Vehicle, order.vehicle_id)
-    participation = None
-    if order.member_id != vehicle.lead_agency_id:
-        current = executed_participation(vehicle, order.member_id)
-        participation = _locked(Participation, current.id) if current else None
-        if participation is None:
-            raise Conflict("Your city's participation in this vehicle is no longer executed.")
+    if order.value <= 0:
+        raise ValidationFailed("The order has no value.", {"lines": "Add at least one line."})
+    vehicle = transitions.lock(Vehicle, order.vehicle_id)
+    participation = _locked_participation(order, vehicle)
+    if order.member_id != vehicle.lead_agency_id and participation is None:
+        raise Conflict("Your city's participation in this vehicle is no longer executed.")
     value = order.value
     if vehicle.committed + value > vehicle.ceiling:
         over = vehicle.committed + value - vehicle.ceiling
@@ -276,124 +92,181 @@ def _commit_value(order: Order) -> None:
     if participation is not None:
         participation.committed += value
     order.committed = value
+    order.submitted_at = utcnow()
 
 
-def _release(order: Order) -> None:
+def _release(order: Order, ctx) -> None:
+    """Side effect of `decline` and `cancel`: give the commitment back to the ceiling and the limit."""
     if order.committed <= 0:
         return
-    vehicle = _locked(Vehicle, order.vehicle_id)
+    vehicle = transitions.lock(Vehicle, order.vehicle_id)
     vehicle.committed -= order.committed
-    if order.member_id != vehicle.lead_agency_id:
-        current = executed_participation(vehicle, order.member_id)
-        if current is not None:
-            participation = _locked(Participation, current.id)
-            participation.committed = max(participation.committed - order.committed, Decimal("0"))
+    participation = _locked_participation(order, vehicle)
+    if participation is not None:
+        participation.committed = max(participation.committed - order.committed, Decimal("0"))
     order.committed = Decimal("0")
+
+
+def _keep_reason(order: Order, ctx) -> None:
+    order.status_reason = ctx.reason
+
+
+def _stamp_approved(order: Order, ctx) -> None:
+    order.approved_at = order.submitted_at if ctx.before == "submitted" else utcnow()
+    if ctx.before == "pending_approval":
+        order.approved_by_id = ctx.actor.id
+
+
+def _stamp_accepted(order: Order, ctx) -> None:
+    order.accepted_at = utcnow()
+
+
+def _why_not_approver(user, order: Order) -> str:
+    if user.id == order.created_by_id:
+        return "You cannot approve an order you created yourself."
+    return "Only the member's approver can approve this order."
+
+
+def _value_after(order: Order) -> dict:
+    return {"value": str(order.value)}
+
+
+ORDER_LIFECYCLE = Lifecycle(
+    model=Order, noun="order", states=ORDER_STATUSES, object_type="order", state_labels=STATUS_LABELS,
+    transitions=(
+        transition("submit", {"draft"}, "submitted", can.can_submit_order, "order.submitted", "submitted",
+                   reason="none", effects=(_commit_value,), audit_after=_value_after,
+                   denied="Only buyers and approvers of the member city place its orders."),
+        # Taken at once after `submit`, for the same person: within the member's delegated approval limit
+        # the order is approved; above it, it waits for the member's approver.
+        transition("approve_within_limit", {"submitted"}, "approved", can.can_route_order, "order.approved",
+                   "approved", effects=(_stamp_approved,)),
+        transition("await_approval", {"submitted"}, "pending_approval", can.can_route_order,
+                   "order.pending_approval", "sent for approval"),
+        transition("approve", {"pending_approval"}, "approved", can.can_approve_order, "order.approved", "approved",
+                   effects=(_stamp_approved,), denied=_why_not_approver),
+        transition("decline", {"pending_approval", "approved"}, "declined", can.can_decline_order, "order.declined",
+                   "declined", reason="required", effects=(_release, _keep_reason),
+                   denied="Only the member's approver (not the order's author) declines a pending order, and only "
+                          "the vendor an approved one."),
+        transition("accept", {"approved"}, "active", can.can_accept_order, "order.accepted", "accepted",
+                   effects=(_stamp_accepted,), denied="Only the vendor accepts an order."),
+        transition("cancel", {"draft", "submitted", "pending_approval", "approved"}, "cancelled",
+                   can.can_cancel_order, "order.cancelled", "cancelled", effects=(_release, _keep_reason),
+                   denied="Only buyers and approvers of the member city cancel its orders."),
+        transition("complete", {"active"}, "completed", can.can_complete_order, "order.completed", "completed",
+                   denied="Only buyers and approvers of the member city complete its orders."),
+    ),
+)
+
+
+def may(step: str, user, order: Order) -> bool:
+    """Whether the page should offer `step` to `user` (the same checks `run` applies)."""
+    return ORDER_LIFECYCLE.may(step, user, order)
+
+
+# --- drafting ------------------------------------------------------------------------------------
+
+
+def _apply(order: Order, clean: dict) -> None:
+    order.po_number = clean["po_number"]
+    order.notes = clean["notes"]
+    order.delivery_start = clean["delivery_start"]
+    order.delivery_end = clean["delivery_end"]
+    order.performance = clean["terms"].to_dict() if clean["terms"] is not None else None
+    order.lines.clear()
+    db.session.flush()
+    for position, line in enumerate(clean["lines"]):
+        item: ScheduleItem = line["item"]
+        order.lines.append(OrderLine(
+            schedule_item_id=item.id, price_item_id=item.price_item_id, description=item.price_item.name,
+            unit=item.price_item.unit, quantity=line["quantity"], unit_price=line["unit_price"],
+            total=line_total(line["quantity"], line["unit_price"]), position=position,
+        ))
+    order.value = order_value(order)
+
+
+def snapshot(order: Order) -> dict:
+    return {
+        "status": order.status, "value": str(order.value), "po_number": order.po_number,
+        "lines": [{"item": ln.description, "quantity": str(ln.quantity), "unit_price": str(ln.unit_price)}
+                  for ln in order.lines],
+        "performance": order.performance,
+    }
+
+
+def _record(order: Order, actor, action: str, *, before=None, after=None) -> None:
+    audit.record(consortium_id=order.consortium_id, actor=actor, action=action, obj=order, object_type="order",
+                 before=before, after=after)
+
+
+def create_order(*, vehicle: Vehicle, data: dict, actor: User) -> Order:
+    """A buyer drafts an order under a vehicle their city may buy under."""
+    if not can.can_order_under(actor, vehicle):
+        raise PermissionDenied("Only buyers and approvers of the member city place its orders.")
+    member = actor.organization
+    check_can_buy(vehicle, member)
+    clean = clean_order_data(data, vehicle)
+    order = Order(consortium_id=vehicle.consortium_id, vehicle_id=vehicle.id, member_id=member.id,
+                  vendor_id=vehicle.vendor_id, created_by_id=actor.id, status="draft")
+    order.vehicle = vehicle
+    db.session.add(order)
+    _apply(order, clean)
+    db.session.flush()
+    _record(order, actor, "order.created", after=snapshot(order))
+    return order
+
+
+def update_order(order: Order, data: dict, *, actor: User) -> Order:
+    """Edit a draft. The row is locked first, so an edit cannot slip in after a concurrent submission
+    committed the old value."""
+    order = transitions.lock(Order, order.id)
+    if order.status != "draft":
+        raise Conflict(f"Only a draft order can be edited; this one is {STATUS_LABELS[order.status].lower()}.")
+    if not can.can_edit_order(actor, order):
+        raise PermissionDenied("Only buyers and approvers of the member city edit its draft orders.")
+    before = snapshot(order)
+    clean = clean_order_data(data, order.vehicle)
+    _apply(order, clean)
+    db.session.flush()
+    _record(order, actor, "order.edited", before=before, after=snapshot(order))
+    return order
+
+
+# --- lifecycle -----------------------------------------------------------------------------------
 
 
 def submit_order(order: Order, *, actor: User) -> Order:
     """Commit the value against the ceilings; approved at once within the member's approval limit,
     otherwise waiting for the member's approver."""
-    if order.status != "draft":
-        raise Conflict(f"This order is already {order.status.replace('_', ' ')}.")
-    _member_staff(actor, order.member)
-    check_can_buy(order.vehicle, order.member)
-    order.value = order_value(order)
-    if order.value <= 0:
-        raise ValidationFailed("The order has no value.", {"lines": "Add at least one line."})
-    _commit_value(order)
-    order.submitted_at = utcnow()
+    order = transitions.run(ORDER_LIFECYCLE, order, "submit", actor=actor)
     limit = order.member.approval_limit or Decimal("0")
-    _record(order, actor, "order.submitted", before={"status": "draft"}, after={"status": "submitted",
-            "value": str(order.value)})
     if order.value <= limit:
-        order.status = "approved"
-        order.approved_at = order.submitted_at
-        _record(order, actor, "order.approved", before={"status": "submitted"}, after={"status": "approved"},
-                reason=f"Within {order.member.name}'s delegated approval limit of {limit:,.2f}.")
-    else:
-        order.status = "pending_approval"
-        _record(order, actor, "order.pending_approval", before={"status": "submitted"},
-                after={"status": "pending_approval"},
-                reason=f"Above {order.member.name}'s delegated approval limit of {limit:,.2f}.")
-    db.session.flush()
-    return order
+        reason = f"Within {order.member.name}'s delegated approval limit of {limit:,.2f}."
+        return transitions.run(ORDER_LIFECYCLE, order, "approve_within_limit", actor=actor, reason=reason)
+    reason = f"Above {order.member.name}'s delegated approval limit of {limit:,.2f}."
+    return transitions.run(ORDER_LIFECYCLE, order, "await_approval", actor=actor, reason=reason)
 
 
 def approve_order(order: Order, *, actor: User, reason: str | None = None) -> Order:
-    if order.status != "pending_approval":
-        raise Conflict(f"Only an order pending approval can be approved (this one is {order.status}).")
-    if actor.role != "approver" or actor.organization_id != order.member_id:
-        raise PermissionDenied("Only the member's approver can approve this order.")
-    if actor.id == order.created_by_id:
-        raise PermissionDenied("You cannot approve an order you created yourself.")
-    reason = decision_reason(reason, required=False)
-    order.status = "approved"
-    order.approved_at = utcnow()
-    order.approved_by_id = actor.id
-    db.session.flush()
-    _record(order, actor, "order.approved", before={"status": "pending_approval"}, after={"status": "approved"},
-            reason=reason)
-    return order
+    return transitions.run(ORDER_LIFECYCLE, order, "approve", actor=actor, reason=reason)
 
 
 def decline_order(order: Order, *, actor: User, reason: str | None) -> Order:
-    """The approver declines a pending order, or the vendor declines an approved one; the
-    commitment is released either way."""
-    reason = decision_reason(reason, required=True)
-    if order.status == "pending_approval":
-        if actor.role != "approver" or actor.organization_id != order.member_id or actor.id == order.created_by_id:
-            raise PermissionDenied("Only the member's approver (not the order's author) can decline it.")
-    elif order.status == "approved":
-        if actor.role != "vendor" or actor.organization_id != order.vendor_id:
-            raise PermissionDenied("Only the vendor can decline an approved order.")
-    else:
-        raise Conflict(f"An order that is {order.status.replace('_', ' ')} cannot be declined.")
-    before = order.status
-    _release(order)
-    order.status = "declined"
-    order.status_reason = reason
-    db.session.flush()
-    _record(order, actor, "order.declined", before={"status": before}, after={"status": "declined"}, reason=reason)
-    return order
+    """The approver declines a pending order, or the vendor an approved one; the commitment is released."""
+    return transitions.run(ORDER_LIFECYCLE, order, "decline", actor=actor, reason=reason)
 
 
 def accept_order(order: Order, *, actor: User, reason: str | None = None) -> Order:
-    if order.status != "approved":
-        raise Conflict(f"Only an approved order can be accepted (this one is {order.status.replace('_', ' ')}).")
-    if actor.role != "vendor" or actor.organization_id != order.vendor_id:
-        raise PermissionDenied("Only the vendor accepts an order.")
-    order.status = "active"
-    order.accepted_at = utcnow()
-    db.session.flush()
-    _record(order, actor, "order.accepted", before={"status": "approved"}, after={"status": "active"},
-            reason=decision_reason(reason, required=False))
-    return order
+    return transitions.run(ORDER_LIFECYCLE, order, "accept", actor=actor, reason=reason)
 
 
 def cancel_order(order: Order, *, actor: User, reason: str | None = None) -> Order:
-    if order.status not in ("draft", "submitted", "pending_approval", "approved"):
-        raise Conflict(f"An order that is {order.status.replace('_', ' ')} cannot be cancelled.")
-    _member_staff(actor, order.member)
-    before = order.status
-    _release(order)
-    order.status = "cancelled"
-    order.status_reason = decision_reason(reason, required=False)
-    db.session.flush()
-    _record(order, actor, "order.cancelled", before={"status": before}, after={"status": "cancelled"},
-            reason=order.status_reason)
-    return order
+    return transitions.run(ORDER_LIFECYCLE, order, "cancel", actor=actor, reason=reason)
 
 
 def complete_order(order: Order, *, actor: User, reason: str | None = None) -> Order:
-    if order.status != "active":
-        raise Conflict("Only an active order can be completed.")
-    _member_staff(actor, order.member)
-    order.status = "completed"
-    db.session.flush()
-    _record(order, actor, "order.completed", before={"status": "active"}, after={"status": "completed"},
-            reason=decision_reason(reason, required=False))
-    return order
+    return transitions.run(ORDER_LIFECYCLE, order, "complete", actor=actor, reason=reason)
 
 
 def is_committed(order: Order) -> bool:

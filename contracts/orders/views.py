@@ -11,29 +11,23 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from catalog.listings.models import Pilot
-from catalog.listings.permissions import can_view_pilot
+from catalog.pilots.models import Pilot
+from catalog.pilots.permissions import can_view_pilot
 from consortium.context import belongs, current_consortium, require
-from consortium.models import User
 from contracts.orders import permissions as can
 from contracts.orders import services as services
 from contracts.orders.forms import OrderForm, ReasonForm
-from contracts.orders.models import ORDER_STATUSES, Order
+from contracts.orders.models import ORDER_STATUSES, STATUS_LABELS, Order
+from contracts.orders.queries import get_order_or_404, order_page_context, timeline, visible_orders_stmt
 from contracts.vehicles.models import ScheduleItem, Vehicle
-from marketplace.audit import AuditEvent
 from marketplace.errors import DomainError, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import parse_id
-from marketplace.locking import begin_serialized_write
 from marketplace.pdf import render_pdf
 from marketplace.tenancy import get_or_404
 
 bp = Blueprint("orders", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
 
-STATUS_LABELS = {
-    "draft": "Draft", "submitted": "Submitted", "pending_approval": "Pending approval", "approved": "Approved",
-    "active": "Active", "completed": "Completed", "declined": "Declined", "cancelled": "Cancelled",
-}
 PER_PAGE = 50
 
 
@@ -44,23 +38,6 @@ def order_status_label(status: str) -> str:
 
 
 
-def visible_orders_stmt(user):
-    """Orders the user may see: their member's, their vendor's once approved, or all for admins."""
-    stmt = select(Order)
-    if user.role in ("buyer", "approver"):
-        stmt = stmt.where(Order.member_id == user.organization_id)
-    elif user.role == "vendor":
-        stmt = stmt.where(Order.vendor_id == user.organization_id, Order.approved_at.is_not(None))
-    return stmt
-
-
-def _order_or_404(order_id: int) -> Order:
-    if not current_user.is_authenticated:
-        abort(401)
-    order = get_or_404(Order, order_id)
-    if not can.can_view_order(current_user, order):
-        abort(404)
-    return order
 
 
 @bp.route("/orders")
@@ -184,7 +161,7 @@ def new_order(vehicle_id: int):
 
 @bp.route("/orders/<int:order_id>/edit", methods=["GET", "POST"])
 def edit_order(order_id: int):
-    order = _order_or_404(order_id)
+    order = get_order_or_404(order_id)
     require(can.can_edit_order(current_user, order))
     form = OrderForm()
     if request.method == "GET":
@@ -206,36 +183,12 @@ def edit_order(order_id: int):
     return _render_order_form(form, order.vehicle, order, 400 if request.method == "POST" else 200)
 
 
-def timeline(order: Order) -> tuple[list[AuditEvent], dict[int, User]]:
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.object_type == "order", AuditEvent.object_id == order.id)
-        .order_by(AuditEvent.created_at, AuditEvent.id)).all()
-    ids = {e.actor_id for e in events if e.actor_id}
-    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
-    return events, actors
-
-
-def order_page_context(order: Order) -> dict:
-    """What the order page shows; other features (performance and settlement) add to it."""
-    events, actors = timeline(order)
-    return {
-        "order": order, "events": events, "actors": actors, "reason_form": ReasonForm(),
-        "can": {name: getattr(can, f"can_{name}_order")(current_user, order)
-                for name in ("edit", "submit", "approve", "decline", "accept", "cancel", "complete")},
-        "created_by_self": order.created_by_id == current_user.id,
-        "panels": [panel(order) for panel in ORDER_PANELS],
-    }
-
-
-ORDER_PANELS: list = []  # callables(order) -> Markup, registered by the performance feature
-
-
 @bp.route("/orders/<int:order_id>")
 def order(order_id: int):
-    return render_template("contracts/orders/order.html", **order_page_context(_order_or_404(order_id)))
+    return render_template("contracts/orders/order.html", **order_page_context(get_order_or_404(order_id)))
 
 
-ACTIONS = {  # the service answers a wrong actor (403) and a wrong lifecycle step (flash + back)
+ACTIONS = {  # a wrong actor gets 403; a step the order's state no longer allows, 409 on the order page
     "submit": (services.submit_order, "Order {ref} submitted."),
     "approve": (services.approve_order, "Order {ref} approved."),
     "decline": (services.decline_order, "Order {ref} declined."),
@@ -247,23 +200,21 @@ ACTIONS = {  # the service answers a wrong actor (403) and a wrong lifecycle ste
 
 def _act(order_id: int, name: str):
     action, message = ACTIONS[name]
-    if name in ("submit", "decline", "cancel"):
-        begin_serialized_write()  # these change the committed totals of the vehicle
-    order = _order_or_404(order_id)
-    require(True)
+    order = get_order_or_404(order_id)
     try:
         if name == "submit":
-            action(order, actor=current_user)
+            order = action(order, actor=current_user)
         else:
-            action(order, actor=current_user, reason=ReasonForm().reason.data)
+            order = action(order, actor=current_user, reason=ReasonForm().reason.data)
     except PermissionDenied:
-        db.session.rollback()
-        abort(403)
+        raise
     except DomainError as err:
+        # Show the order as it is now, with what went wrong (for a lost race: who did what, and when).
         db.session.rollback()
         flash(err.message + (" " + " ".join(err.fields.values()) if err.fields and name != "submit" else ""),
               "error")
-        return redirect(url_for("orders.order", order_id=order_id)), 303
+        return render_template("contracts/orders/order.html",
+                               **order_page_context(get_order_or_404(order_id))), err.status
     db.session.commit()
     text = message.format(ref=order.reference)
     if name == "submit":
@@ -287,7 +238,7 @@ for _name in ACTIONS:
 
 @bp.route("/orders/<int:order_id>/po.pdf")
 def purchase_order_pdf(order_id: int):
-    order = _order_or_404(order_id)
+    order = get_order_or_404(order_id)
     if order.approved_at is None:
         abort(409, description="A purchase order exists once the order is approved.")
     events, actors = timeline(order)

@@ -1,0 +1,92 @@
+"""Pay-for-performance arithmetic (DESIGN section 5): pure Python, no Flask, no database.
+
+Callers import from here: ``from contracts.performance import parse_terms, settle, not_to_exceed``.
+
+- :mod:`~contracts.performance.terms`: the term dataclasses, their limits and :class:`TermsError`;
+- :mod:`~contracts.performance.validation`: :func:`parse_terms` and :func:`parse_observation_value`
+  (reading fields with messages is in :mod:`~contracts.performance.fields`);
+- :mod:`~contracts.performance.formulas`: one KPI or one section at a time (factors, credits, savings,
+  not-to-exceed);
+- :mod:`~contracts.performance.settlement`: :func:`settle` over every period, windows and totals;
+- :mod:`~contracts.performance.periods`: period dates;
+- :mod:`~contracts.performance.amounts`: cents, exact contexts and the canonical strings of JSON.
+"""
+
+from contracts.performance.formulas import (
+    SavingsResult,
+    kpi_bonus_factor,
+    kpi_pf,
+    not_to_exceed,
+    service_credit,
+    shared_savings,
+)
+from contracts.performance.periods import PERIOD_MONTHS, elapsed_periods, period_dates
+from contracts.performance.settlement import (
+    KpiResult,
+    PeriodResult,
+    SavingsRow,
+    Settlement,
+    Totals,
+    WindowResult,
+    settle,
+)
+from contracts.performance.terms import (
+    ADJUSTMENT_REASON_MAX,
+    DIRECTIONS,
+    KPI_CODE_MAX,
+    KPI_NAME_MAX,
+    KPI_UNIT_MAX,
+    MAX_ADJUSTMENTS,
+    MAX_KPIS,
+    MAX_PERIODS,
+    MAX_TIERS,
+    NUMBER_TEXT_MAX,
+    PERIOD_UNITS,
+    Adjustment,
+    CreditTier,
+    Kpi,
+    ServiceCredits,
+    SharedSavings,
+    Terms,
+    TermsError,
+)
+from contracts.performance.validation import parse_observation_value, parse_terms
+
+__all__ = [
+    "ADJUSTMENT_REASON_MAX",
+    "DIRECTIONS",
+    "KPI_CODE_MAX",
+    "KPI_NAME_MAX",
+    "KPI_UNIT_MAX",
+    "MAX_ADJUSTMENTS",
+    "MAX_KPIS",
+    "MAX_PERIODS",
+    "MAX_TIERS",
+    "NUMBER_TEXT_MAX",
+    "PERIOD_MONTHS",
+    "PERIOD_UNITS",
+    "Adjustment",
+    "CreditTier",
+    "Kpi",
+    "KpiResult",
+    "PeriodResult",
+    "SavingsResult",
+    "SavingsRow",
+    "ServiceCredits",
+    "Settlement",
+    "SharedSavings",
+    "Terms",
+    "TermsError",
+    "Totals",
+    "WindowResult",
+    "elapsed_periods",
+    "kpi_bonus_factor",
+    "kpi_pf",
+    "not_to_exceed",
+    "parse_observation_value",
+    "parse_terms",
+    "period_dates",
+    "service_credit",
+    "settle",
+    "shared_savings",
+]

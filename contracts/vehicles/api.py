@@ -1,18 +1,38 @@
-"""JSON API for cooperative contract vehicles and participating addenda (DESIGN section 7)."""
+"""JSON API for cooperative contract vehicles and participating addenda (DESIGN section 7).
+
+The request schemas read their limits from `contracts.vehicles.models`, like the forms and the
+validation; a refused lifecycle step answers 409 with the kernel's sentence (what happened, who, when).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from consortium.context import belongs, consortium_or_404
+from contracts.vehicles import documents, queries
 from contracts.vehicles import permissions as permissions
 from contracts.vehicles import services as vehicles
-from contracts.vehicles.models import Participation, Vehicle
-from marketplace.api import DATE, DATETIME, ID, PAGE_PARAMS, PERCENT, POSITIVE_MONEY, created, operation, paginate_args
+from contracts.vehicles.models import (
+    ADMIN_FEE_MAX,
+    ADMIN_FEE_PLACES,
+    LISTINGS_MAX,
+    NOTES_MAX,
+    NUMBER_MAX,
+    PARTICIPATION_LABELS,
+    RENEWAL_MONTHS_MAX,
+    RENEWALS_MAX,
+    SCHEDULE_MAX,
+    SPECIAL_TERMS_MAX,
+    STATUS_LABELS,
+    TITLE_MAX,
+    Participation,
+    Vehicle,
+)
+from marketplace.api import DATE, DATETIME, ID, PAGE_PARAMS, POSITIVE_MONEY, created, operation, paginate_args
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
+from marketplace.inputs import REASON_LIMIT
 
 api = Blueprint("vehicles_api", __name__, url_prefix="/api/v1")
 
@@ -29,26 +49,29 @@ RENEWAL_IN = {
     "additionalProperties": False,
     "required": ["count"],
     "properties": {
-        "count": {"type": "integer", "minimum": 0, "maximum": vehicles.MAX_RENEWALS},
-        "months": {"type": "integer", "minimum": 0, "maximum": vehicles.MAX_RENEWAL_MONTHS,
-                   "description": "Length of each renewal in calendar months (1-60 when count > 0)."},
+        "count": {"type": "integer", "minimum": 0, "maximum": RENEWALS_MAX},
+        "months": {"type": "integer", "minimum": 0, "maximum": RENEWAL_MONTHS_MAX,
+                   "description": f"Length of each renewal in calendar months (1-{RENEWAL_MONTHS_MAX} when "
+                                  "count > 0)."},
     },
 }
+ADMIN_FEE = {"type": "string", "pattern": rf"^\d{{1,3}}(\.\d{{1,{ADMIN_FEE_PLACES}}})?$", "example": "1.5",
+             "description": f"0 to {ADMIN_FEE_MAX}; default: the consortium's admin fee."}
 _VEHICLE_PROPS = {
-    "number": {"type": "string", "maxLength": 200, "example": "GPSR-2026-003"},
-    "title": {"type": "string", "maxLength": 1000},
+    "number": {"type": "string", "maxLength": NUMBER_MAX, "example": "GPSR-2026-003"},
+    "title": {"type": "string", "maxLength": TITLE_MAX},
     "lead_agency_id": {**ID, "description": "A member city of the consortium."},
     "vendor_id": {**ID, "description": "An approved supplier of the consortium."},
-    "listing_ids": {"type": "array", "maxItems": vehicles.MAX_LISTINGS, "items": ID,
+    "listing_ids": {"type": "array", "maxItems": LISTINGS_MAX, "items": ID,
                     "description": "Published listings of the vendor in this consortium."},
-    "price_schedule": {"type": "array", "maxItems": vehicles.MAX_SCHEDULE, "items": SCHEDULE_LINE_IN,
+    "price_schedule": {"type": "array", "maxItems": SCHEDULE_MAX, "items": SCHEDULE_LINE_IN,
                        "description": "Price items of the covered listings; contract price at most the list price."},
     "start_date": DATE,
     "end_date": DATE,
     "renewal_options": RENEWAL_IN,
     "ceiling": {**POSITIVE_MONEY, "description": "Not-to-exceed across all members, more than zero."},
-    "admin_fee_pct": {**PERCENT, "description": "0 to 100; default: the consortium's admin fee."},
-    "notes": {"type": "string", "maxLength": 100000},
+    "admin_fee_pct": ADMIN_FEE,
+    "notes": {"type": "string", "maxLength": NOTES_MAX},
 }
 VEHICLE_IN = {"type": "object", "additionalProperties": False,
               "required": ["number", "title", "lead_agency_id", "vendor_id", "start_date", "end_date", "ceiling"],
@@ -62,11 +85,11 @@ PARTICIPATION_IN = {
     "properties": {
         "member_not_to_exceed": {**POSITIVE_MONEY, "type": ["string", "null"],
                                  "description": "Optional cap on this member's orders; at most the ceiling."},
-        "special_terms": {"type": "string", "maxLength": 50000},
+        "special_terms": {"type": "string", "maxLength": SPECIAL_TERMS_MAX},
     },
 }
 REASON_IN = {"type": "object", "additionalProperties": False,
-             "properties": {"reason": {"type": "string", "maxLength": 20000}}}
+             "properties": {"reason": {"type": "string", "maxLength": REASON_LIMIT}}}
 REASON_REQUIRED_IN = {**REASON_IN, "required": ["reason"]}
 SCHEDULE_LINE_OUT = {
     "type": "object",
@@ -108,7 +131,7 @@ VEHICLE_OUT = {
         "id": ID,
         "number": {"type": "string"},
         "title": {"type": "string"},
-        "status": {"type": "string", "enum": list(vehicles.STATUS_LABELS),
+        "status": {"type": "string", "enum": list(STATUS_LABELS),
                    "description": "Effective status: an active vehicle past its end date is expired."},
         "status_reason": {"type": ["string", "null"]},
         "lead_agency": _ORG,
@@ -142,7 +165,7 @@ LIST_OUT = {"type": "object", "required": ["results", "total"], "properties": {
     "page": {"type": "integer"}, "per_page": {"type": "integer"}}}
 PARTICIPATIONS_OUT = {"type": "object", "required": ["results"], "properties": {
     "results": {"type": "array", "items": PARTICIPATION_OUT}}}
-STATUS_PARAM = {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(vehicles.STATUS_LABELS)}}
+STATUS_PARAM = {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUS_LABELS)}}
 
 
 def _money(value) -> str | None:
@@ -158,7 +181,7 @@ def participation_json(p: Participation) -> dict:
         "id": p.id,
         "status": p.status,
         "vehicle": {"id": p.vehicle.id, "number": p.vehicle.number, "title": p.vehicle.title,
-                    "status": vehicles.effective_status(p.vehicle)},
+                    "status": p.vehicle.effective_status()},
         "member": _org(p.member),
         "member_not_to_exceed": _money(p.member_not_to_exceed),
         "special_terms": p.special_terms or "",
@@ -186,7 +209,7 @@ def vehicle_json(vehicle: Vehicle, *, see_money: bool, member_id: int | None = N
         "contract_price": str(row["contract_price"]),
         "discount": str(row["discount"]),
         "discount_pct": str(row["discount_pct"]),
-    } for row in vehicles.schedule_rows(vehicle)]
+    } for row in queries.schedule_rows(vehicle)]
     participants = [{"member": _org(vehicle.lead_agency), "role": "lead_agency", "since": None}]
     participants += [{"member": _org(p.member), "role": "participant", "since": p.decided_at.date().isoformat()}
                      for p in vehicle.participations if p.status == "executed"]
@@ -194,7 +217,7 @@ def vehicle_json(vehicle: Vehicle, *, see_money: bool, member_id: int | None = N
         "id": vehicle.id,
         "number": vehicle.number,
         "title": vehicle.title,
-        "status": vehicles.effective_status(vehicle),
+        "status": vehicle.effective_status(),
         "status_reason": vehicle.status_reason,
         "lead_agency": _org(vehicle.lead_agency),
         "vendor": _org(vehicle.vendor),
@@ -225,33 +248,28 @@ def _participant_or_404() -> None:
         raise NotFound("Not found.")
 
 
-def _member_id() -> int | None:
-    return current_user.organization_id if permissions.is_member_staff_here(current_user) else None
-
-
 def _visible_vehicle(vehicle_id: int, *, detail: bool = True) -> Vehicle:
     consortium_or_404()
-    vehicle = vehicles.vehicle_or_404(vehicle_id, detail=detail)
-    if not permissions.can_view_vehicle(current_user, vehicle):
-        abort(404)
-    return vehicle
+    return queries.visible_vehicle_or_404(vehicle_id, current_user, detail=detail)
 
 
 def _visible_participation(participation_id: int) -> Participation:
     _participant_or_404()
-    participation = vehicles.participation_or_404(participation_id)
-    if not permissions.can_view_participation(current_user, participation):
-        abort(404)
-    return participation
+    return queries.visible_participation_or_404(participation_id, current_user)
 
 
 def _vehicle_response(vehicle: Vehicle, status: int = 200):
-    member_id = _member_id()
-    mine = [p for p in vehicle.participations if p.member_id == member_id]
+    """The vehicle (loaded with its details) as the caller may see it."""
+    member_id = queries.viewer_member_id(current_user)
     payload = vehicle_json(vehicle, see_money=permissions.can_see_commitments(current_user, vehicle),
-                           member_id=member_id, can_buy=vehicles.is_buyer_of(member_id, vehicle),
-                           mine=mine[-1] if mine else None)
+                           member_id=member_id, can_buy=queries.is_buyer_of(member_id, vehicle),
+                           mine=queries.latest_participation_of(vehicle, member_id))
     return created(payload, status)
+
+
+def _changed_vehicle_response(vehicle: Vehicle, status: int = 200):
+    """After a change: the vehicle read again with its details."""
+    return _vehicle_response(queries.get_vehicle_or_404(vehicle.id, detail=True), status)
 
 
 @operation(api, "/vehicles", "GET", summary="Contract vehicles of the consortium visible to the caller",
@@ -260,20 +278,17 @@ def list_vehicles():
     consortium_or_404()
     page, per_page = paginate_args()
     status = request.args.get("status")
-    if status and status not in vehicles.STATUS_LABELS:
-        raise ValidationFailed("Invalid filter.", {"status": "Use one of: " + ", ".join(vehicles.STATUS_LABELS) + "."})
-    admin = permissions.can_manage_vehicles(current_user)
-    stmt = vehicles.visible_vehicles_stmt(see_drafts=admin, see_closed=belongs(current_user), status=status)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    if status and status not in STATUS_LABELS:
+        raise ValidationFailed("Invalid filter.", {"status": "Use one of: " + ", ".join(STATUS_LABELS) + "."})
+    stmt = queries.vehicles_listed_for(current_user, status=status)
+    total = queries.count(stmt)
     items = list(db.session.scalars(
-        stmt.options(*vehicles.DETAIL_OPTIONS).order_by(Vehicle.start_date.desc(), Vehicle.number)
-        .limit(per_page).offset((page - 1) * per_page)
-    ))
-    member_id = _member_id()
+        stmt.options(*queries.DETAIL_OPTIONS).limit(per_page).offset((page - 1) * per_page)))
+    member_id = queries.viewer_member_id(current_user)
     ids = [v.id for v in items]
-    buyable = vehicles.buyer_vehicle_ids(member_id, ids)
-    mine = vehicles.latest_participations(member_id, ids)
-    participant_ids = vehicles.participant_vehicle_ids(member_id, ids)
+    buyable = queries.buyer_vehicle_ids(member_id, ids)
+    mine = queries.latest_participations(member_id, ids)
+    participant_ids = queries.participant_vehicle_ids(member_id, ids)
     results = [vehicle_json(v, see_money=permissions.can_see_commitments(current_user, v, v.id in participant_ids),
                             member_id=member_id, can_buy=v.id in buyable, mine=mine.get(v.id)) for v in items]
     return jsonify({"results": results, "total": total, "page": page, "per_page": per_page})
@@ -284,11 +299,11 @@ def list_vehicles():
 def create_vehicle(data):
     consortium = consortium_or_404()
     _participant_or_404()
-    if not permissions.can_manage_vehicles(current_user):
+    if not permissions.can_create_vehicle(current_user, consortium):
         raise PermissionDenied("Only the consortium office creates vehicles.")
     vehicle = vehicles.create_vehicle(consortium=consortium, data=data, actor=current_user)
     db.session.commit()
-    return _vehicle_response(vehicles.vehicle_or_404(vehicle.id, detail=True), 201)
+    return _changed_vehicle_response(vehicle, 201)
 
 
 @operation(api, "/vehicles/<int:vehicle_id>", "GET", summary="One contract vehicle with its price schedule",
@@ -297,42 +312,44 @@ def get_vehicle(vehicle_id):
     return _vehicle_response(_visible_vehicle(vehicle_id))
 
 
-def _managed_vehicle(vehicle_id: int) -> Vehicle:
+def _managed_vehicle(vehicle_id: int, allowed) -> Vehicle:
     vehicle = _visible_vehicle(vehicle_id)
     if not belongs(current_user):
         raise NotFound("Not found.")  # an active vehicle is public, but strangers cannot act on it
-    if not permissions.can_manage_vehicles(current_user):
-        raise PermissionDenied("Only the consortium office manages vehicles.")
+    if not allowed(current_user, vehicle):
+        raise PermissionDenied(vehicles.OFFICE_ONLY)
     return vehicle
 
 
 @operation(api, "/vehicles/<int:vehicle_id>", "PATCH", summary="Edit a draft vehicle (consortium admins)",
            tag="vehicles", body=VEHICLE_PATCH, response=VEHICLE_OUT)
 def patch_vehicle(vehicle_id, data):
-    vehicle = _managed_vehicle(vehicle_id)
+    vehicle = _managed_vehicle(vehicle_id, permissions.can_edit_vehicle)
     vehicles.update_vehicle(vehicle, data, actor=current_user, partial=True)
     db.session.commit()
-    return _vehicle_response(vehicles.vehicle_or_404(vehicle.id, detail=True))
+    return _changed_vehicle_response(vehicle)
 
 
-def _lifecycle_op(rule: str, name: str, summary: str, action, body: dict | None = None, with_reason=False):
+def _lifecycle_op(rule: str, name: str, summary: str, step: str, action, body: dict | None = None,
+                  with_reason=False):
     def view(vehicle_id, data):
-        vehicle = _managed_vehicle(vehicle_id)
+        vehicle = _managed_vehicle(vehicle_id, vehicles.VEHICLE_LIFECYCLE[step].allowed)
         action(vehicle, actor=current_user, **({"reason": data.get("reason")} if with_reason else {}))
         db.session.commit()
-        return _vehicle_response(vehicles.vehicle_or_404(vehicle.id, detail=True))
+        return _changed_vehicle_response(vehicle)
 
     view.__name__ = name
     return operation(api, rule, "POST", summary=summary, tag="vehicles", body=body, response=VEHICLE_OUT)(view)
 
 
 _lifecycle_op("/vehicles/<int:vehicle_id>/activate", "activate_vehicle",
-              "Activate a complete, consistent draft (consortium admins)", vehicles.activate_vehicle)
+              "Activate a complete, consistent draft (consortium admins)", "activate", vehicles.activate_vehicle)
 _lifecycle_op("/vehicles/<int:vehicle_id>/renew", "renew_vehicle",
-              "Exercise a renewal option before expiry: the end date moves by the option's months",
+              "Exercise a renewal option before expiry: the end date moves by the option's months", "renew",
               vehicles.renew_vehicle)
 _lifecycle_op("/vehicles/<int:vehicle_id>/terminate", "terminate_vehicle",
-              "Terminate an active vehicle, with the reason (consortium admins)", vehicles.terminate_vehicle,
+              "Terminate an active vehicle, with the reason (consortium admins)", "terminate",
+              vehicles.terminate_vehicle,
               body=REASON_REQUIRED_IN, with_reason=True)
 
 
@@ -342,8 +359,8 @@ _lifecycle_op("/vehicles/<int:vehicle_id>/terminate", "terminate_vehicle",
 def request_participation(vehicle_id, data):
     vehicle = _visible_vehicle(vehicle_id, detail=False)
     _participant_or_404()
-    if not permissions.can_request_participation(current_user):
-        raise PermissionDenied("Only a member city's approver (champion) can request to join a vehicle.")
+    if not permissions.can_request_participation(current_user, vehicle):
+        raise PermissionDenied(vehicles.APPROVERS_JOIN)
     participation = vehicles.request_participation(vehicle, data, actor=current_user)
     db.session.commit()
     return created(participation_json(participation))
@@ -358,13 +375,9 @@ def list_participations():
     if not permissions.can_list_participations(current_user):
         raise PermissionDenied("Participation is visible to member cities and the consortium office.")
     status = request.args.get("status")
-    if status and status not in vehicles.PARTICIPATION_LABELS:
+    if status and status not in PARTICIPATION_LABELS:
         raise ValidationFailed("Invalid filter.", {"status": "Use requested, executed or declined."})
-    stmt = select(Participation).options(*vehicles.PARTICIPATION_OPTIONS).order_by(Participation.id.desc())
-    if not permissions.can_manage_vehicles(current_user):
-        stmt = stmt.where(Participation.member_id == current_user.organization_id)
-    if status:
-        stmt = stmt.where(Participation.status == status)
+    stmt = queries.participations_stmt(current_user, status)
     return jsonify({"results": [participation_json(p) for p in db.session.scalars(stmt.limit(500))]})
 
 
@@ -374,11 +387,11 @@ def get_participation(participation_id):
     return jsonify(participation_json(_visible_participation(participation_id)))
 
 
-def _decision_op(rule: str, name: str, summary: str, action, body: dict):
+def _decision_op(rule: str, name: str, summary: str, step: str, action, body: dict):
     def view(participation_id, data):
         participation = _visible_participation(participation_id)
-        if not permissions.can_decide_participation(current_user, participation):
-            raise PermissionDenied("Only the consortium office decides on requests to join.")
+        if not vehicles.PARTICIPATION_LIFECYCLE[step].allowed(current_user, participation):
+            raise PermissionDenied(vehicles.OFFICE_DECIDES)
         action(participation, actor=current_user, reason=data.get("reason"))
         db.session.commit()
         return jsonify(participation_json(participation))
@@ -390,10 +403,10 @@ def _decision_op(rule: str, name: str, summary: str, action, body: dict):
 
 _decision_op("/participations/<int:participation_id>/approve", "approve_participation",
              "Approve a request: the participating addendum is executed (consortium admins)",
-             vehicles.approve_participation, REASON_IN)
+             "approve", vehicles.approve_participation, REASON_IN)
 _decision_op("/participations/<int:participation_id>/decline", "decline_participation",
              "Decline a request to join, with the reason the member sees (consortium admins)",
-             vehicles.decline_participation, REASON_REQUIRED_IN)
+             "decline", vehicles.decline_participation, REASON_REQUIRED_IN)
 
 
 @operation(api, "/participations/<int:participation_id>/addendum.pdf", "GET",
@@ -401,6 +414,6 @@ _decision_op("/participations/<int:participation_id>/decline", "decline_particip
            tag="participation", content_type="application/pdf")
 def addendum(participation_id):
     participation = _visible_participation(participation_id)
-    pdf = vehicles.render_addendum(participation)
+    pdf = documents.render_addendum(participation)
     return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{vehicles.addendum_filename(participation)}"'})
+        "Content-Disposition": f'attachment; filename="{documents.addendum_filename(participation)}"'})

@@ -1,4 +1,5 @@
-"""Vehicle and participation forms. They only parse; `contracts.vehicles` owns the rules and messages.
+"""Vehicle and participation forms. They only parse (and refuse text over the limits declared next to
+the models); `contracts.vehicles.validation` owns the rules and messages.
 
 The price schedule works without JavaScript: the edit page shows one row per price item of the
 covered listings (`contract_price-<price item id>`); a blank price leaves the item off the schedule.
@@ -11,27 +12,42 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from catalog.listings.forms import CheckboxesField
-from marketplace.inputs import parse_id
+from contracts.vehicles.models import (
+    NOTES_MAX,
+    NUMBER_MAX,
+    RENEWAL_MONTHS_MAX,
+    RENEWALS_MAX,
+    SPECIAL_TERMS_MAX,
+    TITLE_MAX,
+)
+from marketplace.inputs import REASON_LIMIT, parse_id
 
 SCHEDULE_PREFIX = "contract_price-"
 
 
+def _at_most(limit: int) -> Length:
+    return Length(max=limit, message=f"Use at most {limit} characters.")
+
+
 class VehicleForm(FlaskForm):
-    number = StringField("Vehicle number", description="Unique in the consortium, for example GPSR-2026-003.")
-    title = StringField("Title", description="What the contract covers, in a few words.")
+    number = StringField("Vehicle number", validators=[_at_most(NUMBER_MAX)],
+                         description="Unique in the consortium, for example GPSR-2026-003.")
+    title = StringField("Title", validators=[_at_most(TITLE_MAX)],
+                        description="What the contract covers, in a few words.")
     lead_agency_id = SelectField("Lead agency", choices=[], validate_choice=False,
                                  description="The member city that awarded the contract for the consortium.")
     vendor_id = SelectField("Vendor", choices=[], validate_choice=False)
     listing_ids = CheckboxesField("Covered listings", choices=[], validate_choice=False)
     start_date = StringField("Start date", description="For example 2026-01-01.")
     end_date = StringField("End date", description="The last day of the base term, for example 2028-12-31.")
-    renewal_count = StringField("Renewal options",
-                                description="How many times the consortium may extend the term (0 to 10).")
-    renewal_months = StringField("Months per renewal", description="Length of each renewal (1 to 60 months).")
+    renewal_count = StringField(
+        "Renewal options", description=f"How many times the consortium may extend the term (0 to {RENEWALS_MAX}).")
+    renewal_months = StringField("Months per renewal",
+                                 description=f"Length of each renewal (1 to {RENEWAL_MONTHS_MAX} months).")
     ceiling = StringField("Ceiling (USD)",
                           description="Not-to-exceed across all members' orders, for example 2000000.00.")
     admin_fee_pct = StringField("Admin fee (%)", description="Paid to the consortium on orders, for example 1.5.")
-    notes = TextAreaField("Documents and notes",
+    notes = TextAreaField("Documents and notes", validators=[_at_most(NOTES_MAX)],
                           description="Solicitation and award references, where the documents are, anything "
                                       "members should know.")
 
@@ -52,7 +68,7 @@ class VehicleForm(FlaskForm):
         return [i for i in (parse_id(v) for v in (self.listing_ids.data or [])) if i is not None]
 
     def fill(self, content: dict) -> None:
-        """Prefill from `contracts.vehicles.vehicle_content` (GET of the edit page)."""
+        """Prefill from `contracts.vehicles.services.vehicle_content` (GET of the edit page)."""
         for name in ("number", "title", "start_date", "end_date", "ceiling", "admin_fee_pct", "notes"):
             getattr(self, name).data = content[name] or ""
         self.lead_agency_id.data = str(content["lead_agency_id"])
@@ -126,7 +142,7 @@ class JoinForm(FlaskForm):
         description="The most your city will order under this vehicle, for example 250000.00. Leave blank for "
                     "no member limit (orders still count against the vehicle's ceiling).")
     special_terms = TextAreaField(
-        "Special terms (optional)",
+        "Special terms (optional)", validators=[_at_most(SPECIAL_TERMS_MAX)],
         description="Terms particular to your city, for example local insurance or billing requirements.")
 
     def to_data(self) -> dict:
@@ -145,4 +161,4 @@ class JoinForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField("Reason", validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField("Reason", validators=[Optional(), _at_most(REASON_LIMIT)])

@@ -1,6 +1,8 @@
 """How it is bought: cooperative contract vehicles, their price schedules, and participating addenda.
 
-Orders, observations and settlement build on these (see `contracts/orders.py` models once present).
+The limits below are declared once, here: the columns, the forms, the API's JSON Schema and
+`contracts.vehicles.validation` all read them (tests/contracts/test_vehicle_limits.py checks they agree).
+`today()` is the vehicles' only clock: "expired" is derived from it, so no job has to run.
 """
 
 from __future__ import annotations
@@ -17,6 +19,28 @@ from marketplace.db import Base, ExactDecimal, Money, TenantMixin, TimestampMixi
 
 VEHICLE_STATUSES = ("draft", "active", "terminated")  # "expired" is derived from the end date
 PARTICIPATION_STATUSES = ("requested", "executed", "declined")
+STATUS_LABELS = {"draft": "Draft", "active": "Active", "expired": "Expired", "terminated": "Terminated"}
+PARTICIPATION_LABELS = {"requested": "Requested", "executed": "Executed", "declined": "Declined"}
+
+# --- limits (one place: columns, forms, API schema and validation read these) ---------------------
+NUMBER_MAX = 40  # characters of a vehicle number
+TITLE_MAX = 200
+NOTES_MAX = 20000
+SPECIAL_TERMS_MAX = 5000  # a participation's special terms
+LISTINGS_MAX = 50  # listings one vehicle covers
+SCHEDULE_MAX = 200  # lines of a price schedule
+RENEWALS_MAX = 10  # renewal options
+RENEWAL_MONTHS_MAX = 60  # months per renewal option
+ADMIN_FEE_MAX = 100  # percent
+ADMIN_FEE_PLACES = 4  # decimals of the admin fee percentage
+
+
+def today() -> date:
+    """The date contract terms are measured against: the only clock of the vehicles package. Tests
+    move time with `monkeypatch.setattr(contracts.vehicles.models, "today", ...)`; every caller reads it
+    as `models.today()` (never `from ... import today`, which would not see the patch)."""
+    return date.today()
+
 
 vehicle_listing = Table(
     "vehicle_listing",
@@ -39,8 +63,8 @@ class Vehicle(TenantMixin, TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(200))
+    number: Mapped[str] = mapped_column(String(NUMBER_MAX))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
     lead_agency_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     start_date: Mapped[date] = mapped_column()
@@ -69,11 +93,24 @@ class Vehicle(TenantMixin, TimestampMixin, Base):
         back_populates="vehicle", order_by="Participation.id"
     )
 
-    def effective_status(self, today: date) -> str:
-        """`expired` once the end date has passed — no job needs to run for it."""
-        if self.status == "active" and today > self.end_date:
+    def effective_status(self, on: date | None = None) -> str:
+        """draft, active, terminated, or `expired` once the end date has passed (no job runs for it)."""
+        if self.status == "active" and (on or today()) > self.end_date:
             return "expired"
         return self.status
+
+    def is_in_force(self, on: date | None = None) -> bool:
+        """Active and within its term (start date reached, end date not passed): orders may be placed."""
+        on = on or today()
+        return self.status == "active" and self.start_date <= on <= self.end_date
+
+    def has_participant(self, member_id: int | None) -> bool:
+        """The lead agency, or a member with an executed participating addendum (whatever the status
+        now). Reads `self.participations` (load it eagerly for lists)."""
+        if not member_id:
+            return False
+        return self.lead_agency_id == member_id or any(
+            p.member_id == member_id and p.status == "executed" for p in self.participations)
 
     @property
     def remaining(self) -> Decimal:

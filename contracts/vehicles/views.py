@@ -9,17 +9,16 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from catalog.listings.models import Listing
-from catalog.pilots.services import verified_pilots_for
-from consortium.context import belongs, current_consortium, organizations_in, require
+from catalog.pilots.queries import verified_pilots_for
+from consortium.context import current_consortium, organizations_in, require
+from contracts.vehicles import documents, queries
 from contracts.vehicles import permissions as permissions
 from contracts.vehicles import services as vehicles
 from contracts.vehicles.forms import JoinForm, ReasonForm, VehicleForm
-from contracts.vehicles.models import Participation, Vehicle
-from marketplace.errors import DomainError, ValidationFailed
+from contracts.vehicles.models import PARTICIPATION_LABELS, STATUS_LABELS, Participation, Vehicle
+from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import whole_number
 
@@ -31,17 +30,17 @@ PER_PAGE = 50
 @bp.app_template_global()
 def vehicle_status(vehicle: Vehicle) -> str:
     """draft, active, expired or terminated — expired as soon as the end date has passed."""
-    return vehicles.effective_status(vehicle)
+    return vehicle.effective_status()
 
 
 @bp.app_template_global()
 def vehicle_status_label(vehicle: Vehicle) -> str:
-    return vehicles.status_label(vehicle)
+    return queries.status_label(vehicle)
 
 
 @bp.app_template_global()
 def participation_status_label(status: str) -> str:
-    return vehicles.PARTICIPATION_LABELS.get(status, status)
+    return PARTICIPATION_LABELS.get(status, status)
 
 
 @bp.app_template_global()
@@ -49,7 +48,7 @@ def vehicles_you_can_buy_under() -> list[Vehicle]:
     """For the home page of member staff: the vehicles in force their city may order under."""
     if not permissions.is_member_staff_here(current_user):
         return []
-    return vehicles.vehicles_member_can_buy_under(current_user.organization_id)
+    return queries.vehicles_member_can_buy_under(current_user.organization_id)
 
 
 @bp.app_template_global()
@@ -57,34 +56,37 @@ def participation_requests_waiting() -> int:
     """For the office's home page: how many requests to join await a decision."""
     if not permissions.can_manage_vehicles(current_user):
         return 0
-    return db.session.scalar(select(func.count(Participation.id)).where(Participation.status == "requested")) or 0
-
-
+    return queries.pending_request_count()
 
 
 def _visible_vehicle(vehicle_id: int, *, detail: bool = False) -> Vehicle:
-    vehicle = vehicles.vehicle_or_404(vehicle_id, detail=detail)
-    if not permissions.can_view_vehicle(current_user, vehicle):
-        abort(404)
-    return vehicle
+    return queries.visible_vehicle_or_404(vehicle_id, current_user, detail=detail)
 
 
 def _visible_participation(participation_id: int) -> Participation:
     """Never public: sign in first (401); anyone but the member concerned and the office gets 404."""
     require(True)
-    participation = vehicles.participation_or_404(participation_id)
-    if not permissions.can_view_participation(current_user, participation):
-        abort(404)
-    return participation
+    return queries.visible_participation_or_404(participation_id, current_user)
 
 
 def _member_id() -> int | None:
-    return current_user.organization_id if permissions.is_member_staff_here(current_user) else None
+    return queries.viewer_member_id(current_user)
 
 
 def _flash_error(err: DomainError) -> None:
     details = [m for m in err.fields.values() if m not in err.message]
     flash(" ".join([err.message, *details]), "error")
+
+
+def _refused(err: DomainError, page, back: str):
+    """A step that was refused. A conflict with the object's current state (a request that lost a race,
+    a draft not ready) answers 409 on the object's own page, with the sentence saying what happened;
+    other refusals (a missing reason) are flashed on the page the user came from."""
+    db.session.rollback()
+    _flash_error(err)
+    if isinstance(err, Conflict):
+        return page(), 409
+    return redirect(back), 303
 
 
 # --- the vehicle list and page ------------------------------------------------------------------
@@ -93,29 +95,20 @@ def _flash_error(err: DomainError) -> None:
 @bp.route("/vehicles")
 def index():
     admin = permissions.can_manage_vehicles(current_user)
-    status = request.args.get("status") if request.args.get("status") in vehicles.STATUS_LABELS else None
+    status = request.args.get("status") if request.args.get("status") in STATUS_LABELS else None
     page = request.args.get("page", "1")
     page = whole_number(page, low=1, high=99999) or 1
-    stmt = (
-        vehicles.visible_vehicles_stmt(see_drafts=admin, see_closed=belongs(current_user), status=status)
-        .options(*vehicles.SUMMARY_OPTIONS)
-        .order_by(Vehicle.start_date.desc(), Vehicle.number)
-        .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
-    )
+    stmt = (queries.vehicles_listed_for(current_user, status=status).options(*queries.SUMMARY_OPTIONS)
+            .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE))
     items = list(db.session.scalars(stmt))
     ids = [v.id for v in items[:PER_PAGE]]
     member_id = _member_id()
     return render_template(
         "contracts/vehicles/vehicles.html", vehicles=items[:PER_PAGE], status=status, page=page,
         has_next=len(items) > PER_PAGE, can_manage=admin, member_id=member_id,
-        buyable=vehicles.buyer_vehicle_ids(member_id, ids), mine=vehicles.latest_participations(member_id, ids),
-        statuses=vehicles.STATUS_LABELS if admin else {k: v for k, v in vehicles.STATUS_LABELS.items() if k != "draft"},
+        buyable=queries.buyer_vehicle_ids(member_id, ids), mine=queries.latest_participations(member_id, ids),
+        statuses=STATUS_LABELS if admin else {k: v for k, v in STATUS_LABELS.items() if k != "draft"},
     )
-
-
-def _member_participation(vehicle: Vehicle, member_id: int | None) -> Participation | None:
-    mine = [p for p in vehicle.participations if p.member_id == member_id]
-    return mine[-1] if mine else None
 
 
 @bp.route("/vehicles/<int:vehicle_id>")
@@ -123,19 +116,20 @@ def detail(vehicle_id: int):
     vehicle = _visible_vehicle(vehicle_id, detail=True)
     member_id = _member_id()
     admin = permissions.can_manage_vehicles(current_user)
-    status = vehicles.effective_status(vehicle)
+    status = vehicle.effective_status()
+    actions = vehicles.vehicle_actions(current_user, vehicle)
     return render_template(
-        "contracts/vehicles/vehicle.html", vehicle=vehicle, status=status, rows=vehicles.schedule_rows(vehicle),
-        admin=admin, member_id=member_id,
+        "contracts/vehicles/vehicle.html", vehicle=vehicle, status=status, rows=queries.schedule_rows(vehicle),
+        admin=admin, member_id=member_id, actions=actions,
         participants=[p for p in vehicle.participations if p.status == "executed"],
         pending=[p for p in vehicle.participations if p.status == "requested"] if admin else [],
-        mine=_member_participation(vehicle, member_id),
+        mine=queries.latest_participation_of(vehicle, member_id),
         is_lead=member_id is not None and member_id == vehicle.lead_agency_id,
-        can_buy=vehicles.is_buyer_of(member_id, vehicle) if member_id else False,
-        in_force=vehicles.is_in_force(vehicle),
+        can_buy=queries.is_buyer_of(member_id, vehicle) if member_id else False,
+        in_force=vehicle.is_in_force(),
         see_money=permissions.can_see_commitments(current_user, vehicle),
-        can_join=permissions.can_request_participation(current_user),
-        problems=vehicles.activation_problems(vehicle) if admin and status == "draft" else {},
+        can_join=permissions.can_request_participation(current_user, vehicle),
+        problems=vehicles.activation_problems(vehicle) if "activate" in actions else {},
         reason_form=ReasonForm(formdata=None),
     )
 
@@ -143,17 +137,8 @@ def detail(vehicle_id: int):
 # --- drafting -----------------------------------------------------------------------------------
 
 
-def _published_listings() -> list[Listing]:
-    """Published listings of the current consortium, grouped by vendor (for the checkboxes)."""
-    listings = db.session.scalars(
-        select(Listing).where(Listing.status == "published")
-        .options(selectinload(Listing.vendor), selectinload(Listing.price_items))
-    ).all()
-    return sorted(listings, key=lambda x: (x.vendor.name, x.title, x.id))
-
-
 def _form_listings(vehicle: Vehicle | None) -> list[Listing]:
-    listings = _published_listings()
+    listings = queries.published_listings_by_vendor()
     # A covered listing no longer published stays visible on the form, so it can be unchecked.
     if vehicle is not None:
         listings += [x for x in vehicle.listings if x not in listings]
@@ -187,8 +172,8 @@ def _schedule_candidates(vehicle: Vehicle) -> list[tuple[Listing, list]]:
 
 @bp.route("/vehicles/new", methods=["GET", "POST"])
 def new():
-    require(permissions.can_manage_vehicles(current_user))
     consortium = current_consortium()
+    require(permissions.can_create_vehicle(current_user, consortium))
     form, listings = _vehicle_form()
     if request.method == "GET":
         form.admin_fee_pct.data = str(consortium.admin_fee_pct)
@@ -210,10 +195,10 @@ def new():
 @bp.route("/vehicles/<int:vehicle_id>/edit", methods=["GET", "POST"])
 def edit(vehicle_id: int):
     vehicle = _visible_vehicle(vehicle_id, detail=True)
-    require(permissions.can_manage_vehicles(current_user))
-    if vehicle.status != "draft":
-        flash(f"Only a draft vehicle can be edited; {vehicle.number} is {vehicles.effective_status(vehicle)}.",
-              "error")
+    require(permissions.can_edit_vehicle(current_user, vehicle))
+    blocker = vehicles.edit_blocker(vehicle)
+    if blocker:
+        flash(blocker, "error")
         return redirect(url_for("vehicles.detail", vehicle_id=vehicle.id)), 303
     form, listings = _vehicle_form(vehicle)
     if request.method == "GET":
@@ -242,16 +227,14 @@ def edit(vehicle_id: int):
 # --- lifecycle steps (the office) ---------------------------------------------------------------
 
 
-def _lifecycle(vehicle_id: int, action, message: str, *, with_reason: bool = False):
+def _lifecycle(vehicle_id: int, step: str, action, message: str, *, with_reason: bool = False):
     vehicle = _visible_vehicle(vehicle_id, detail=True)
-    require(permissions.can_manage_vehicles(current_user))
+    require(vehicles.VEHICLE_LIFECYCLE[step].allowed(current_user, vehicle))
     kwargs = {"reason": ReasonForm().reason.data} if with_reason else {}
     try:
         action(vehicle, actor=current_user, **kwargs)
     except DomainError as err:
-        db.session.rollback()
-        _flash_error(err)
-        return redirect(url_for("vehicles.detail", vehicle_id=vehicle_id)), 303
+        return _refused(err, lambda: detail(vehicle_id), url_for("vehicles.detail", vehicle_id=vehicle_id))
     db.session.commit()
     flash(message.format(number=vehicle.number, end=vehicle.end_date.isoformat()), "success")
     return redirect(url_for("vehicles.detail", vehicle_id=vehicle.id))
@@ -259,18 +242,19 @@ def _lifecycle(vehicle_id: int, action, message: str, *, with_reason: bool = Fal
 
 @bp.route("/vehicles/<int:vehicle_id>/activate", methods=["POST"])
 def activate(vehicle_id: int):
-    return _lifecycle(vehicle_id, vehicles.activate_vehicle,
+    return _lifecycle(vehicle_id, "activate", vehicles.activate_vehicle,
                       "{number} is active. Members can now request to join it.")
 
 
 @bp.route("/vehicles/<int:vehicle_id>/renew", methods=["POST"])
 def renew(vehicle_id: int):
-    return _lifecycle(vehicle_id, vehicles.renew_vehicle, "Renewal option exercised: {number} now ends on {end}.")
+    return _lifecycle(vehicle_id, "renew", vehicles.renew_vehicle,
+                      "Renewal option exercised: {number} now ends on {end}.")
 
 
 @bp.route("/vehicles/<int:vehicle_id>/terminate", methods=["POST"])
 def terminate(vehicle_id: int):
-    return _lifecycle(vehicle_id, vehicles.terminate_vehicle,
+    return _lifecycle(vehicle_id, "terminate", vehicles.terminate_vehicle,
                       "{number} is terminated. No new orders can be placed under it.", with_reason=True)
 
 
@@ -280,7 +264,7 @@ def terminate(vehicle_id: int):
 @bp.route("/vehicles/<int:vehicle_id>/join", methods=["GET", "POST"])
 def join(vehicle_id: int):
     vehicle = _visible_vehicle(vehicle_id, detail=True)
-    require(permissions.can_request_participation(current_user))
+    require(permissions.can_request_participation(current_user, vehicle))
     blocker = vehicles.participation_blocker(vehicle, current_user.organization)
     if blocker:
         flash(blocker, "info")
@@ -301,22 +285,18 @@ def join(vehicle_id: int):
                       "you can download the participating addendum.", "success")
                 return redirect(url_for("vehicles.participation", participation_id=participation.id))
     return render_template("contracts/vehicles/join.html", vehicle=vehicle, form=form,
-                           rows=vehicles.schedule_rows(vehicle)), status
+                           rows=queries.schedule_rows(vehicle)), status
 
 
 @bp.route("/participations")
 def participations():
     require(permissions.can_list_participations(current_user))
     if permissions.can_manage_vehicles(current_user):
-        return render_template("contracts/vehicles/participations.html", admin=True, pending=vehicles.pending_requests(),
-                               decided=vehicles.recent_decisions())
+        return render_template("contracts/vehicles/participations.html", admin=True,
+                               pending=queries.pending_requests(), decided=queries.recent_decisions())
     member_id = current_user.organization_id
-    led = db.session.scalars(
-        select(Vehicle).where(Vehicle.lead_agency_id == member_id, Vehicle.status != "draft")
-        .options(*vehicles.SUMMARY_OPTIONS).order_by(Vehicle.number)
-    ).all()
     return render_template("contracts/vehicles/participations.html", admin=False,
-                           mine=vehicles.participations_of_member(member_id), led=led)
+                           mine=queries.participations_of_member(member_id), led=queries.vehicles_led_by(member_id))
 
 
 @bp.route("/participations/<int:participation_id>")
@@ -324,20 +304,18 @@ def participation(participation_id: int):
     item = _visible_participation(participation_id)
     return render_template(
         "contracts/vehicles/participation.html", participation=item, vehicle=item.vehicle,
-        can_decide=permissions.can_decide_participation(current_user, item) and item.status == "requested",
-        form=ReasonForm(formdata=None),
+        actions=vehicles.PARTICIPATION_LIFECYCLE.available(current_user, item), form=ReasonForm(formdata=None),
     )
 
 
-def _decision(participation_id: int, action, message: str):
+def _decision(participation_id: int, step: str, action, message: str):
     item = _visible_participation(participation_id)
-    require(permissions.can_decide_participation(current_user, item))
+    require(vehicles.PARTICIPATION_LIFECYCLE[step].allowed(current_user, item))
     try:
         action(item, actor=current_user, reason=ReasonForm().reason.data)
     except DomainError as err:
-        db.session.rollback()
-        _flash_error(err)
-        return redirect(url_for("vehicles.participation", participation_id=participation_id)), 303
+        return _refused(err, lambda: participation(participation_id),
+                        url_for("vehicles.participation", participation_id=participation_id))
     db.session.commit()
     flash(message.format(member=item.member.name, number=item.vehicle.number), "success")
     return redirect(url_for("vehicles.participations"))
@@ -345,13 +323,13 @@ def _decision(participation_id: int, action, message: str):
 
 @bp.route("/participations/<int:participation_id>/approve", methods=["POST"])
 def approve(participation_id: int):
-    return _decision(participation_id, vehicles.approve_participation,
+    return _decision(participation_id, "approve", vehicles.approve_participation,
                      "{member}'s participating addendum to {number} is executed.")
 
 
 @bp.route("/participations/<int:participation_id>/decline", methods=["POST"])
 def decline(participation_id: int):
-    return _decision(participation_id, vehicles.decline_participation,
+    return _decision(participation_id, "decline", vehicles.decline_participation,
                      "{member}'s request to join {number} is declined.")
 
 
@@ -360,9 +338,9 @@ def addendum(participation_id: int):
     item = _visible_participation(participation_id)
     if not permissions.can_download_addendum(current_user, item):
         abort(404)
-    pdf = vehicles.render_addendum(item)  # 409 until the addendum is executed
+    pdf = documents.render_addendum(item)  # 409 until the addendum is executed
     return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{vehicles.addendum_filename(item)}"'})
+        "Content-Disposition": f'attachment; filename="{documents.addendum_filename(item)}"'})
 
 
 # --- what this domain adds to other pages -------------------------------------------------------
@@ -373,16 +351,16 @@ def listing_vehicles_panel(listing: Listing) -> Markup:
     and whether the viewer's member can buy under them (with the way to join for approvers)."""
     if listing.status != "published":
         return Markup("")
-    covering = vehicles.vehicles_covering(listing.id)
+    covering = queries.vehicles_covering(listing.id)
     if not covering:
         return Markup("")
     ids = [v.id for v in covering]
     member_id = _member_id()
-    buyable = vehicles.buyer_vehicle_ids(member_id, ids)
+    buyable = queries.buyer_vehicle_ids(member_id, ids)
     return Markup(render_template(
         "contracts/vehicles/_listing_panel.html", listing=listing, vehicles=covering, member_id=member_id,
-        buyable=buyable, mine=vehicles.latest_participations(member_id, ids),
-        can_join=permissions.can_request_participation(current_user),
+        buyable=buyable, mine=queries.latest_participations(member_id, ids),
+        can_join=permissions.can_request_participation(current_user, covering[0]),  # all of this consortium
         pilot=_pilot_to_scale(listing) if buyable else None,
     ))
 

@@ -112,8 +112,8 @@ def test_suspended_listing_leaves_search_and_public_view(app, client, login):
     ("title", "", "This field is required."),
     ("summary", "x" * 501, "at most 500 characters"),
     ("category", "teleportation", "Choose one of"),
-    ("price_items-0-list_price", "12.345", "at most two decimals"),
-    ("price_items-0-list_price", "-5", "positive amount"),
+    ("price_items-0-list_price", "12.345", "Use at most 2 decimals for the list price"),
+    ("price_items-0-list_price", "-5", "The list price must be more than zero."),
     ("price_items-0-list_price", "0", "more than zero"),
     ("price_items-0-unit", "", "Give the unit"),
 ])

@@ -8,8 +8,9 @@ from flask import render_template_string
 from sqlalchemy import func, select
 
 from catalog.listings import services as listings
-from catalog.listings.models import Pilot
+from catalog.pilots import queries as evidence
 from catalog.pilots import services as pilots
+from catalog.pilots.models import Pilot
 from consortium.context import use_consortium
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db
@@ -115,7 +116,7 @@ def actions_on(app, pilot_id: int) -> list[str]:
 
 def proven(app, *listing_ids: int) -> set[int]:
     with app.app_context():
-        return pilots.proven_listing_ids(listing_ids)
+        return evidence.proven_listing_ids(listing_ids)
 
 
 def titles(response) -> set[str]:
@@ -189,7 +190,8 @@ def test_form_errors_are_shown_per_field_and_nothing_is_saved(client, login):
     assert "The end date cannot be before the start date." in page
     assert "The cost cannot be negative." in page
     assert "Choose an outcome." in page
-    assert '<a href="#metrics-0-baseline">Metric 1 baseline: Enter a number such as 97.5' in page
+    baseline = "Metric 1 baseline: Enter the baseline as a number written with digits, such as 97.5."
+    assert f'<a href="#metrics-0-baseline">{baseline}</a>' in page
     assert '<a href="#metrics-1-kpi">Metric 2 KPI: Each metric needs a different KPI name.</a>' in page
     assert 'value="eighty"' in page  # what was typed stays in the form
     assert pilot_count() == before
@@ -330,9 +332,9 @@ def test_a_listing_is_proven_only_by_a_verified_pilot_that_met_its_targets(app, 
     assert client.post(f"/c/gpsr/pilots/{recorded_id}/verify").status_code == 302
     assert proven(app, listing_id, other_id) == {listing_id}
     with app.app_context():
-        evidence = pilots.verified_pilots_for([listing_id, other_id, 999999])
-        assert [p.id for p in evidence[listing_id]] == [recorded_id]
-        assert [p.outcome for p in evidence[other_id]] == ["partially_met"] and evidence[999999] == []
+        found = evidence.verified_pilots_for([listing_id, other_id, 999999])
+        assert [p.id for p in found[listing_id]] == [recorded_id]
+        assert [p.outcome for p in found[other_id]] == ["partially_met"] and found[999999] == []
 
 
 @pytest.mark.usefixtures("_transaction")
@@ -343,8 +345,8 @@ def test_evidence_partial_shows_each_verified_pilot(app):
                                           outcome="not_met"))
     with app.test_request_context("/c/gpsr/listings"):
         use_consortium(consortium("gpsr"))
-        evidence = pilots.verified_pilots_for([listing_id])[listing_id]
-        html = render_template_string('{% include "catalog/pilots/_pilot_evidence.html" %}', pilots=evidence)
+        shown = evidence.verified_pilots_for([listing_id])[listing_id]
+        html = render_template_string('{% include "catalog/pilots/_pilot_evidence.html" %}', pilots=shown)
     assert html.count('data-testid="pilot-evidence"') == 2
     assert "Mesa sensors" in html and "Tempe sensors" in html and "Outcome: Not met" in html
     assert "80 → <strong>97.2</strong>" in html and "/c/gpsr/pilots/" in html

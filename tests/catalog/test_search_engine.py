@@ -11,7 +11,8 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.qparser import MultifieldParser
 
-from catalog.search.engine import MAX_PER_PAGE, TEXT_FIELDS, CatalogIndex, IndexUnavailable, SearchResult
+from catalog.search import MAX_PER_PAGE, IndexUnavailable, SearchEngine, SearchResult, WhooshEngine
+from catalog.search.engine.schema import TEXT_FIELDS
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +25,8 @@ def _fresh_search_index():
 def caplog(caplog, monkeypatch):
     # Alembic's fileConfig() (run by an in-process `db upgrade`) disables loggers that already
     # exist, this module's included; the failures must still be seen to be logged here.
-    monkeypatch.setattr(logging.getLogger("catalog.search.engine"), "disabled", False)
+    for name in ("catalog.search.engine", "catalog.search.engine.index", "catalog.search.engine.snapshot"):
+        monkeypatch.setattr(logging.getLogger(name), "disabled", False)
     return caplog
 
 
@@ -71,8 +73,8 @@ CATALOG = [
 
 
 @pytest.fixture
-def index(tmp_path) -> CatalogIndex:
-    idx = CatalogIndex(tmp_path / "search-index")
+def index(tmp_path) -> WhooshEngine:
+    idx = WhooshEngine(tmp_path / "search-index")
     idx.rebuild(CATALOG, total=len(CATALOG))
     return idx
 
@@ -96,7 +98,7 @@ def test_stemming_finds_other_forms_of_a_word(index):
 
 
 def test_title_outweighs_body(tmp_path):
-    idx = CatalogIndex(tmp_path / "ix")
+    idx = WhooshEngine(tmp_path / "ix")
     idx.rebuild([
         listing(1, title="Gateway", summary="Irrigation valves", description="Valves for parks and gardens."),
         listing(2, title="Valves", summary="Irrigation valves", description="Gateway for parks and gardens."),
@@ -108,9 +110,9 @@ def test_title_outweighs_body(tmp_path):
 
 def test_scores_and_order_agree_with_whoosh_own_search(tmp_path):
     docs = _synthetic(400, seed=3)
-    idx = CatalogIndex(tmp_path / "ix")
+    idx = WhooshEngine(tmp_path / "ix")
     idx.rebuild(docs)
-    idx.upsert(docs[:40])  # a second segment and deletions in the first
+    idx.index(docs[:40])  # a second segment and deletions in the first
     ix = whoosh_index.open_dir(str(tmp_path / "ix"))
     parser = MultifieldParser(list(TEXT_FIELDS), ix.schema)
 
@@ -129,7 +131,7 @@ def test_scores_and_order_agree_with_whoosh_own_search(tmp_path):
 
 def test_a_tiny_postings_cache_gives_the_same_answers(tmp_path):
     docs = _synthetic(300, seed=4)
-    roomy, tiny = CatalogIndex(tmp_path / "a"), CatalogIndex(tmp_path / "b", cached_postings=50)
+    roomy, tiny = WhooshEngine(tmp_path / "a"), WhooshEngine(tmp_path / "b", cached_postings=50)
     roomy.rebuild(docs)
     tiny.rebuild(docs)
 
@@ -145,7 +147,7 @@ def test_all_words_must_match_unless_none_does(index):
 
 
 def test_phrases_are_exact_in_title_and_summary(tmp_path):
-    idx = CatalogIndex(tmp_path / "ix")
+    idx = WhooshEngine(tmp_path / "ix")
     idx.rebuild([
         listing(1, title="Street Lighting Controller"),
         listing(2, title="Lighting for every street"),
@@ -180,10 +182,10 @@ def test_a_facet_counts_under_the_other_filters_only(index):
 @pytest.mark.parametrize("query", [{}, {"category": "lighting"}, {"q": "sensors"}, {"pricing_model": "purchase"}])
 def test_broad_results_count_facets_the_same_way(index, monkeypatch, query):
     """Above BROAD_RESULT matches facets are counted by set intersections; the counts must not change."""
-    import catalog.search.engine as engine_module
+    from catalog.search import results
 
     by_pass = index.search(1, **query).facets
-    monkeypatch.setattr(engine_module, "BROAD_RESULT", 0)
+    monkeypatch.setattr(results, "BROAD_RESULT", 0)
     assert index.search(1, **query).facets == by_pass
 
 
@@ -202,7 +204,7 @@ def test_pages_are_stable_among_equal_scores(tmp_path):
              for i in range(1, 101)]
     expected = sorted(range(1, 101), key=lambda i: ("twin sensor " + ("b" if i % 2 else "a"), i))
 
-    idx = CatalogIndex(tmp_path / "ix")
+    idx = WhooshEngine(tmp_path / "ix")
     for docs in (twins, list(reversed(twins)), random.Random(5).sample(twins, len(twins))):
         idx.rebuild(docs)
         pages = [idx.search(1, "sensor", page=page, per_page=7) for page in range(1, 16)]
@@ -217,6 +219,35 @@ def test_pagination_bounds(index):
     assert index.search(1, "", page=0).page == 1
     assert index.search(1, "", per_page=10_000).per_page == MAX_PER_PAGE
     assert index.search(1, "", page="x", per_page=None).ids  # tolerant of junk paging input
+
+
+@pytest.mark.parametrize("page", ["٣", "２", "²", "-1", "1.0", " ", True, 2.0, None, [2], "9" * 40])
+def test_a_page_not_written_with_ascii_digits_is_the_first(index, page):
+    result = index.search(1, "", page=page, per_page=2)
+
+    assert (result.page, result.ids) == (1, [1, 5])
+
+
+def test_paging_written_with_ascii_digits_is_understood(index):
+    assert index.search(1, "", page=" 2 ", per_page="2").ids == [4, 3]
+    assert index.search(1, "", per_page="٣").per_page == 20  # the default, not 3
+
+
+@pytest.mark.parametrize("filters", [
+    {"category": "\ud800"}, {"category": "light\x00ing"}, {"category": ["lighting"]}, {"category": "x" * 10_000},
+    {"pricing_model": "\udfff"}, {"pricing_model": 7}, {"vendor_id": "١٠"}, {"vendor_id": "ten"}, {"vendor_id": -10},
+    {"vendor_id": 10**30}, {"vendor_id": True},
+])
+def test_filter_values_no_listing_can_have_match_nothing(index, filters):
+    result = index.search(1, "lighting", **filters)
+
+    assert (result.total, result.ids) == (0, [])
+    facet = {"vendor_id": "vendor"}.get(*filters, *filters)
+    assert result.facets[facet]  # a facet counts under the *other* filters: the matches are still there
+
+
+def test_engine_satisfies_the_interface(index):
+    assert isinstance(index, SearchEngine)
 
 
 def test_consortia_are_isolated(index):
@@ -264,8 +295,8 @@ def test_operators_and_field_syntax_do_not_reach_other_fields(index):
     assert index.search(1, "category:parking").ids == [3]
 
 
-def test_upsert_replaces_the_document(index):
-    index.upsert([listing(2, title="Smart Bench", summary="Solar seat", category="buildings", vendor_id=50)])
+def test_indexing_again_replaces_the_document(index):
+    index.index([listing(2, title="Smart Bench", summary="Solar seat", category="buildings", vendor_id=50)])
 
     assert 2 not in ids(index.search(1, "pole"))
     assert ids(index.search(1, "bench")) == {2}
@@ -275,22 +306,22 @@ def test_upsert_replaces_the_document(index):
     assert result.facets["vendor"]["50"] == 1
 
 
-def test_upsert_is_seen_by_other_instances(index, tmp_path):
-    other = CatalogIndex(tmp_path / "search-index")
+def test_writes_are_seen_by_other_instances(index, tmp_path):
+    other = WhooshEngine(tmp_path / "search-index")
     assert other.search(1, "kiosk").total == 0
 
-    index.upsert([listing(8, title="Wayfinding Kiosk")])
+    index.index([listing(8, title="Wayfinding Kiosk")])
 
     assert other.search(1, "kiosk").ids == [8]
 
 
 def test_delete_removes(index):
-    index.delete([1, 999])
+    index.remove([1, 999])
 
     assert ids(index.search(1, "lighting")) == {2, 3}
     assert index.search(1).total == 4
     assert index.search(1).facets["proven"] == {"no": 3, "yes": 1}
-    assert index.delete([]) == 0
+    assert index.remove([]) == 0
 
 
 def test_rebuild_swaps_in_a_complete_index_atomically(index, tmp_path):
@@ -325,9 +356,9 @@ def test_rebuild_failure_leaves_the_old_index(index, tmp_path):
 def test_rebuild_replaces_a_plain_directory(tmp_path):
     path = tmp_path / "ix"
     path.mkdir()
-    whoosh_index.create_in(str(path), CatalogIndex(path).schema)
+    whoosh_index.create_in(str(path), WhooshEngine(path).schema)
 
-    idx = CatalogIndex(path)
+    idx = WhooshEngine(path)
     idx.rebuild(CATALOG)
 
     assert path.is_symlink()
@@ -339,33 +370,33 @@ def test_rebuild_never_deletes_a_directory_that_is_not_an_index(tmp_path):
     (tmp_path / "instance" / "app.db").write_text("precious")
 
     with pytest.raises(ValueError, match="not a search index"):
-        CatalogIndex(tmp_path / "instance").rebuild(CATALOG)
+        WhooshEngine(tmp_path / "instance").rebuild(CATALOG)
 
     assert (tmp_path / "instance" / "app.db").read_text() == "precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["instance"]
 
 
 def test_missing_index_raises_until_rebuilt(tmp_path, caplog):
-    idx = CatalogIndex(tmp_path / "never-built")
+    idx = WhooshEngine(tmp_path / "never-built")
 
     with caplog.at_level(logging.ERROR, logger="catalog.search.engine"):
         with pytest.raises(IndexUnavailable):
             idx.search(1, "lighting")
         with pytest.raises(IndexUnavailable):
-            idx.upsert([listing(1)])
+            idx.index([listing(1)])
         with pytest.raises(IndexUnavailable):
-            idx.delete([1])
-    assert not idx.is_healthy()
+            idx.remove([1])
+    assert not idx.health()
     assert "never-built" in caplog.text
 
     idx.rebuild(CATALOG)
-    assert idx.is_healthy()
+    assert idx.health()
     assert idx.search(1, "lighting").total == 3
 
 
 def test_empty_directory_raises(tmp_path):
     (tmp_path / "ix").mkdir()
-    idx = CatalogIndex(tmp_path / "ix")
+    idx = WhooshEngine(tmp_path / "ix")
 
     with pytest.raises(IndexUnavailable):
         idx.search(1)
@@ -377,17 +408,17 @@ def test_empty_directory_raises(tmp_path):
 def test_corrupt_index_raises_until_rebuilt(index, tmp_path, damage, caplog):
     index.search(1, "lighting")  # a cached searcher must not hide the damage from new readers
     _damage(tmp_path / "search-index", damage)
-    fresh = CatalogIndex(tmp_path / "search-index")
+    fresh = WhooshEngine(tmp_path / "search-index")
 
     with caplog.at_level(logging.ERROR, logger="catalog.search.engine"), pytest.raises(IndexUnavailable):
         fresh.search(1, "lighting")
     assert "unavailable" in caplog.text
-    assert not fresh.is_healthy()
+    assert not fresh.health()
     with pytest.raises(IndexUnavailable):
-        fresh.upsert([listing(9)])
+        fresh.index([listing(9)])
 
     fresh.rebuild(CATALOG)
-    assert fresh.is_healthy()
+    assert fresh.health()
     assert ids(fresh.search(1, "lighting")) == {1, 2, 3}
     assert ids(index.search(1, "lighting")) == {1, 2, 3}  # the other instance follows the swap
 
@@ -415,7 +446,7 @@ def test_out_of_date_schema_is_unavailable(tmp_path):
     whoosh_index.create_in(str(path), Schema(id=ID(stored=True)))
 
     with pytest.raises(IndexUnavailable):
-        CatalogIndex(path).search(1)
+        WhooshEngine(path).search(1)
 
 
 def _damage(path: Path, how: str) -> None:

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from consortium.models import Consortium
+from contracts.vehicles import models as vehicle_models
 from contracts.vehicles import services as vehicles
 from contracts.vehicles.models import Participation, Vehicle
 from marketplace.extensions import db
@@ -20,13 +21,14 @@ _numbers = itertools.count(1)
 
 @contextmanager
 def clock(day: date):
-    """Move `contracts.vehicles.today()` to `day` for the block (for code outside a test's monkeypatch)."""
-    original = vehicles.today
-    vehicles.today = lambda: day
+    """Move `contracts.vehicles.models.today()` to `day` for the block (for code outside a test's
+    monkeypatch)."""
+    original = vehicle_models.today
+    vehicle_models.today = lambda: day
     try:
         yield
     finally:
-        vehicles.today = original
+        vehicle_models.today = original
 
 
 def next_number() -> str:

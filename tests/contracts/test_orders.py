@@ -172,7 +172,7 @@ def test_who_cannot_order(app, client, api_token):
 def test_expired_and_draft_vehicles_take_no_orders(app, client, api_token, monkeypatch):
     from datetime import date, timedelta
 
-    from contracts.vehicles import services as vehicles
+    from contracts.vehicles import models as vehicles
 
     vehicle = _vehicle(app)
     draft = _vehicle(app, number="GPSR-T-DRAFT", status="draft")

@@ -9,12 +9,15 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from catalog.listings.models import Listing
+from contracts.vehicles import models as vehicle_models
+from contracts.vehicles import queries
 from contracts.vehicles import services as vehicles
 from contracts.vehicles.models import Participation, Vehicle
 from marketplace import pdf as pdf_kernel
 from marketplace.audit import AuditEvent
+from marketplace.errors import Conflict
 from marketplace.extensions import db
-from tests.conftest import consortium, fetch, org
+from tests.conftest import consortium, fetch, org, user
 from tests.contracts.factories import make_participation, make_vehicle
 
 DEMO = "GPSR-2026-001"
@@ -99,9 +102,9 @@ def test_done_means_journey_through_the_pages(client, login):
     assert "You can buy under" not in page and "$900,000.00" not in page
     assert client.get(f"/c/gpsr/vehicles/{vehicle_id}/join").status_code == 403
     with client.application.app_context():
-        assert not vehicles.is_buyer_of(org("Scottsdale").id, db.session.get(Vehicle, vehicle_id))
-        assert vehicles.is_buyer_of(org("Tempe").id, db.session.get(Vehicle, vehicle_id))
-        assert vehicles.is_buyer_of(org("Mesa").id, db.session.get(Vehicle, vehicle_id))  # lead agency
+        assert not queries.is_buyer_of(org("Scottsdale").id, db.session.get(Vehicle, vehicle_id))
+        assert queries.is_buyer_of(org("Tempe").id, db.session.get(Vehicle, vehicle_id))
+        assert queries.is_buyer_of(org("Mesa").id, db.session.get(Vehicle, vehicle_id))  # lead agency
     login("approver@scottsdale.example")
     assert 'data-testid="join"' in client.get(f"/c/gpsr/vehicles/{vehicle_id}").get_data(as_text=True)
     assert client.post(f"/c/gpsr/vehicles/{vehicle_id}/join", data={}).status_code == 302
@@ -269,13 +272,14 @@ def test_declining_needs_a_reason_the_member_sees_and_they_may_ask_again(app, cl
         Participation.member_id == org("Chandler").id)) == 2
     login("admin@gpsr.example")
     response = client.post(f"/c/gpsr/participations/{chandler.id}/approve")
-    assert response.status_code == 303
-    assert "already declined" in client.get(response.location).get_data(as_text=True)
+    assert response.status_code == 409  # the request's page, saying what happened and who did it
+    page = _text(response)
+    assert "This request to join was declined at" in page and "by GPSR Program Office, so it cannot be approved" in page
 
 
 def test_requests_for_a_vehicle_that_expired_meanwhile_cannot_be_approved(client, api_token, monkeypatch):
     chandler = fetch(select(Participation).where(Participation.member_id == org("Chandler").id))
-    monkeypatch.setattr(vehicles, "today", lambda: date(2029, 3, 1))
+    monkeypatch.setattr(vehicle_models, "today", lambda: date(2029, 3, 1))
     response = client.post(f"/api/v1/participations/{chandler.id}/approve", headers=api_token("admin@gpsr.example"))
     assert response.status_code == 409 and "expired" in response.get_json()["error"]["message"]
     declined = client.post(f"/api/v1/participations/{chandler.id}/decline", json={"reason": "Vehicle expired."},
@@ -327,3 +331,58 @@ def test_every_decision_is_audited_in_the_same_transaction(app, client, api_toke
         rows = db.session.execute(select(AuditEvent.action, AuditEvent.reason).where(
             AuditEvent.object_type == "participation", AuditEvent.object_id == made["id"])).all()
     assert dict(rows) == {"participation.requested": None, "participation.executed": "Budget confirmed."}
+
+
+# --- lost races: the loser gets 409 with what happened, who did it and when ---------------------------
+
+LOST = (r"This request to join was {done} at \d\d:\d\d( on \d{{4}}-\d\d-\d\d)? by GPSR Program Office, "
+        r"so it cannot be {step} now\.")
+
+
+def test_approve_after_a_decline_answers_409_with_who_declined_in_the_api_and_the_page(app, client, login, api_token):
+    with app.test_request_context():
+        vehicle = make_vehicle("active")
+        first, second = (make_participation(vehicle, approver=email).id
+                         for email in ("approver@tempe.example", "approver@scottsdale.example"))
+        db.session.commit()
+    admin = api_token("admin@gpsr.example")
+    assert client.post(f"/api/v1/participations/{first}/decline", json={"reason": "Ceiling nearly used."},
+                       headers=admin).status_code == 200
+    lost = client.post(f"/api/v1/participations/{first}/approve", headers=admin)
+    assert lost.status_code == 409
+    assert re.fullmatch(LOST.format(done="declined", step="approved"), lost.get_json()["error"]["message"])
+    assert fetch(select(Participation.status).where(Participation.id == first)) == "declined"
+
+    login("admin@gpsr.example")
+    assert client.post(f"/c/gpsr/participations/{second}/approve").status_code == 302
+    lost = client.post(f"/c/gpsr/participations/{second}/decline", data={"reason": "Too late."})
+    assert lost.status_code == 409  # the request's own page, with the sentence
+    assert re.search(LOST.format(done="approved", step="declined"), _text(lost))
+    assert "Approve and execute the addendum" not in _text(lost)  # nothing left to decide
+    assert fetch(select(Participation.status).where(Participation.id == second)) == "executed"
+    events = fetch(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.object_type == "participation", AuditEvent.object_id.in_([first, second]),
+        AuditEvent.action.in_(["participation.executed", "participation.declined"])))
+    assert events == 2  # the losers wrote nothing
+
+
+def test_a_decision_taken_on_a_stale_copy_rereads_the_row_and_loses(app, client, api_token):
+    """The office opened the request before a colleague declined it: approving that stale copy
+    re-reads the row under the lock and refuses, instead of executing a declined request."""
+    with app.test_request_context():
+        participation_id = make_participation(make_vehicle("active"), approver="approver@tempe.example").id
+        db.session.commit()
+    admin = api_token("admin@gpsr.example")
+    with app.test_request_context():
+        stale = db.session.get(Participation, participation_id)
+        db.session.expunge(stale)  # read before the colleague's request below
+        assert client.post(f"/api/v1/participations/{participation_id}/decline", json={"reason": "No budget."},
+                           headers=admin).status_code == 200
+        stale = db.session.merge(stale, load=False)
+        assert stale.status == "requested"  # what this request saw
+        office = db.session.merge(user("admin@gpsr.example"))
+        with pytest.raises(Conflict) as lost:
+            vehicles.approve_participation(stale, actor=office)
+        assert re.fullmatch(LOST.format(done="declined", step="approved"), lost.value.message)
+        assert stale.status == "declined" and stale.decision_reason == "No budget."  # re-read, unchanged
+        db.session.rollback()

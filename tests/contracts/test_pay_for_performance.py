@@ -6,7 +6,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from contracts.orders.models import Observation
+from contracts.observations.models import Observation
+from marketplace.extensions import db
 from tests.conftest import fetch
 from tests.contracts.order_factories import lines_for, make_vehicle
 
@@ -235,7 +236,7 @@ def test_terms_through_the_order_form(app, client, login):
 
 
 def test_pilot_prefills_kpis(app, client, login):
-    from catalog.listings.models import Pilot
+    from catalog.pilots.models import Pilot
 
     with app.test_request_context():
         vehicle = make_vehicle()
@@ -246,3 +247,129 @@ def test_pilot_prefills_kpis(app, client, login):
     assert 'value="energy_use"' in page and 'value="610"' in page and 'value="700"' in page
     login("buyer@boulder.example")
     assert client.get(f"/c/gpsr/vehicles/{vehicle.id}/orders/new?pilot={pilot.id}").status_code == 404
+
+
+# --- statements: the period is a number written with ASCII digits ------------------------------------------
+
+
+@pytest.mark.parametrize("period", ["１", "²", "٣", "1.0", "-1", "0", "4", "abc", "", "9" * 40])
+def test_statement_period_must_be_a_period_of_the_order(app, client, people, login, period):
+    order_id = _active_order(app, client, people, EXAMPLE_A)
+    api = client.get(f"/api/v1/orders/{order_id}/statement.pdf", query_string={"period": period},
+                     headers=people["buyer"])
+    assert api.status_code == 400 and "period" in api.get_json()["error"]["fields"]
+    login("buyer@tempe.example")
+    page = client.get(f"/c/gpsr/orders/{order_id}/statement.pdf", query_string={"period": period})
+    assert page.status_code == 400
+
+
+# --- the lifecycle: a lost race answers 409 with what happened ------------------------------------------------
+
+
+def _reported(client, people, order_id, period=1, value="97.2"):
+    response = client.post(f"/api/v1/orders/{order_id}/observations", headers=people["vendor"],
+                           json={"period": period, "kpi": "availability", "value": value})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_verify_after_a_dispute_answers_409_with_who_disputed_it(app, client, people):
+    order_id = _active_order(app, client, people, EXAMPLE_A)
+    obs_id = _reported(client, people, order_id)
+    disputed = client.post(f"/api/v1/observations/{obs_id}/dispute", json={"reason": "The outage log shows 96."},
+                           headers=people["approver"])
+    assert disputed.status_code == 200
+    late = client.post(f"/api/v1/observations/{obs_id}/verify", headers=people["buyer"])
+    assert late.status_code == 409
+    message = late.get_json()["error"]["message"]
+    assert message.startswith("This measurement was disputed at ") and "by Tempe Champion" in message, message
+    assert message.endswith("so it cannot be verified now."), message
+    again = client.post(f"/api/v1/observations/{obs_id}/dispute", json={"reason": "Twice"}, headers=people["buyer"])
+    assert again.status_code == 409 and "was disputed at" in again.get_json()["error"]["message"]
+
+
+def test_dispute_after_a_verification_answers_409_in_the_page(app, client, people, login):
+    order_id = _active_order(app, client, people, EXAMPLE_A)
+    obs_id = _reported(client, people, order_id)
+    assert client.post(f"/api/v1/observations/{obs_id}/verify", headers=people["approver"]).status_code == 200
+    login("buyer@tempe.example")
+    late = client.post(f"/c/gpsr/observations/{obs_id}/dispute", data={"reason": "The log disagrees."})
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    assert "This measurement was verified at " in page and "by Tempe Champion, so it cannot be disputed now." in page
+    assert fetch(select(Observation.status).where(Observation.id == obs_id)) == "verified"
+
+
+def test_correct_then_verify_keeps_the_audit_trail(app, client, people):
+    from marketplace.audit import AuditEvent
+
+    order_id = _active_order(app, client, people, EXAMPLE_A)
+    obs_id = _reported(client, people, order_id, value="99.9")
+    assert client.post(f"/api/v1/observations/{obs_id}/verify", json={"value": "1"},
+                       headers=people["buyer"]).status_code == 400  # not a field of a decision
+    client.post(f"/api/v1/observations/{obs_id}/dispute", json={"reason": "Outage log"}, headers=people["buyer"])
+    bad = client.post(f"/api/v1/observations/{obs_id}/correct", json={"value": "９７"}, headers=people["vendor"])
+    assert bad.status_code == 400 and "value" in bad.get_json()["error"]["fields"]
+    assert client.post(f"/api/v1/observations/{obs_id}/correct", json={"value": "97.2"},
+                       headers=people["buyer"]).status_code == 403
+    corrected = client.post(f"/api/v1/observations/{obs_id}/correct", json={"value": "97.2"},
+                            headers=people["vendor"])
+    assert corrected.status_code == 200 and corrected.get_json()["decided_by"] is None
+    late = client.post(f"/api/v1/observations/{obs_id}/correct", json={"value": "97.3"}, headers=people["vendor"])
+    assert late.status_code == 409 and "was corrected at" in late.get_json()["error"]["message"]
+    with app.app_context():
+        events = db.session.execute(select(AuditEvent.action, AuditEvent.after).where(
+            AuditEvent.object_type == "observation", AuditEvent.object_id == obs_id).order_by(AuditEvent.id)).all()
+    assert [action for action, _ in events] == ["observation.reported", "observation.disputed",
+                                                "observation.corrected"]
+    assert events[-1][1]["corrected_from"] == "99.9" and events[-1][1]["value"] == "97.2"
+
+
+def test_a_dispute_needs_a_clean_reason(app, client, people):
+    order_id = _active_order(app, client, people, EXAMPLE_A)
+    obs_id = _reported(client, people, order_id)
+    for body in ({}, {"reason": "   "}, {"reason": "bad\x00reason"}, {"reason": "x\ud800"}):
+        response = client.post(f"/api/v1/observations/{obs_id}/dispute", json=body, headers=people["buyer"])
+        assert response.status_code == 400 and "reason" in response.get_json()["error"]["fields"], body
+    assert fetch(select(Observation.status).where(Observation.id == obs_id)) == "reported"
+
+
+# --- KPI names: bad text is refused, so the order page keeps working ----------------------------------------
+
+
+@pytest.mark.parametrize(("field", "text"), [("name", "Avail\ud800"), ("name", "Avail\x07"), ("code", "avail\ud800"),
+                                             ("unit", "%\x1b")])
+def test_bad_text_in_a_kpi_is_refused_with_a_field_message(app, client, people, field, text):
+    with app.test_request_context():
+        vehicle = make_vehicle()
+    terms = {**EXAMPLE_A, "kpis": [{**EXAMPLE_A["kpis"][0], field: text}]}
+    response = client.post("/api/v1/orders", json={"vehicle_id": vehicle.id, "performance": terms},
+                           headers=people["buyer"])
+    assert response.status_code == 400
+    assert f"performance.kpis.0.{field}" in response.get_json()["error"]["fields"]
+
+
+# --- limits are declared once -----------------------------------------------------------------------------
+
+
+def test_observation_limits_agree_with_the_model_the_schema_and_the_page(app, client, people, login):
+    from contracts.observations import api
+    from contracts.observations.models import KPI_MAX, NOTE_MAX, PERIOD_MAX, VALUE_TEXT_MAX
+    from contracts.performance import KPI_CODE_MAX, MAX_PERIODS, NUMBER_TEXT_MAX
+    from marketplace.inputs import REASON_LIMIT
+
+    assert Observation.__table__.c.kpi.type.length == KPI_MAX == KPI_CODE_MAX
+    schema = api.OBSERVATION_IN["properties"]
+    assert (schema["kpi"]["maxLength"], schema["note"]["maxLength"], schema["value"]["maxLength"]) == (
+        KPI_MAX, NOTE_MAX, VALUE_TEXT_MAX)
+    assert schema["period"]["maximum"] == PERIOD_MAX == MAX_PERIODS and VALUE_TEXT_MAX == NUMBER_TEXT_MAX
+    assert api.CORRECTION_IN["properties"]["note"]["maxLength"] == NOTE_MAX
+    assert api.REASON_IN["properties"]["reason"]["maxLength"] == REASON_LIMIT
+    order_id = _active_order(app, client, people, EXAMPLE_A)
+    login("vendor@parksense.example")
+    page = client.get(f"/c/gpsr/orders/{order_id}").get_data(as_text=True)
+    assert f'name="note" maxlength="{NOTE_MAX}"' in page
+    assert f'name="value" inputmode="decimal" maxlength="{VALUE_TEXT_MAX}"' in page
+    too_long = client.post(f"/api/v1/orders/{order_id}/observations", headers=people["vendor"],
+                           json={"period": 1, "kpi": "availability", "value": "97", "note": "n" * (NOTE_MAX + 1)})
+    assert too_long.status_code == 400

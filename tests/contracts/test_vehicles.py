@@ -8,9 +8,12 @@ from sqlalchemy import func, select
 
 from catalog.listings import services as catalog_services
 from catalog.listings.models import Listing
+from contracts.vehicles import models as vehicle_models
+from contracts.vehicles import queries, validation
 from contracts.vehicles import services as vehicles
 from contracts.vehicles.models import Participation, ScheduleItem, Vehicle, vehicle_listing
 from marketplace.audit import AuditEvent
+from marketplace.errors import Conflict
 from marketplace.extensions import db
 from tests.catalog.factories import make_listing
 from tests.conftest import consortium, fetch, org, user
@@ -145,7 +148,7 @@ def _bad_cases():
         "lead of another consortium": ({"lead_agency_id": org("Boulder").id}, "lead_agency_id",
                                        "Choose a member city of this consortium"),
         "vendor not a supplier": ({"vendor_id": org("Mesa").id}, "vendor_id", "approved supplier"),
-        "admin fee over 100": ({"admin_fee_pct": "100.5"}, "admin_fee_pct", "cannot be more than 100%"),
+        "admin fee over 100": ({"admin_fee_pct": "100.5"}, "admin_fee_pct", "cannot be more than 100"),
         "renewal months missing": ({"renewal_options": {"count": 2, "months": 0}}, "renewal_options.months",
                                    "from 1 to 60"),
         "date that does not exist": ({"end_date": "2027-02-30"}, "end_date", "is not a 'date'"),
@@ -178,12 +181,12 @@ def test_invalid_vehicles_are_refused_over_the_api_with_the_field_message_and_no
     ({"end_date": "2025-12-31"}, "end_date", "The end date must be after the start date (2026-01-01)."),
     ({"ceiling": "0"}, "ceiling", "The ceiling must be more than zero."),
     ({"ceiling": "-5"}, "ceiling", "The ceiling must be more than zero."),
-    ({"ceiling": "12.345"}, "ceiling", "at most two decimals"),
+    ({"ceiling": "12.345"}, "ceiling", "at most 2 decimals"),
     ({"number": "GPSR-2026-001"}, "number", "already has a vehicle numbered GPSR-2026-001"),
     ({"number": "bad number!"}, "number", "letters, digits, dashes"),
     ({"title": ""}, "title", "This field is required."),
     ({"renewal_count": "11"}, "renewal_count", "from 0 to 10"),
-    ({"admin_fee_pct": "1.23456"}, "admin_fee_pct", "at most four decimals"),
+    ({"admin_fee_pct": "1.23456"}, "admin_fee_pct", "at most 4 decimals"),
     ({"lead_agency_id": ""}, "lead_agency_id", "Choose a member city of this consortium"),
 ])
 def test_invalid_vehicle_forms_show_the_message_and_save_nothing(client, login, overrides, field, message):
@@ -199,7 +202,7 @@ def test_invalid_vehicle_forms_show_the_message_and_save_nothing(client, login, 
 
 def test_a_number_taken_by_a_concurrent_request_still_gets_the_field_message(app, client, api_token, monkeypatch):
     # As if another request committed the same number between our check and our insert.
-    monkeypatch.setattr(vehicles, "_vehicle_number", lambda raw, consortium, vehicle, fields: raw)
+    monkeypatch.setattr(validation, "_vehicle_number", lambda raw, consortium, vehicle, fields: raw)
     with app.test_request_context():
         body = vehicle_data([db.session.merge(_listing("Adaptive LED street lighting"))], lead="Mesa", number=DEMO)
     admin = api_token("admin@gpsr.example")
@@ -268,8 +271,8 @@ def test_activation_needs_a_complete_consistent_vehicle(app, client, login, api_
     page = _text(client.get(f"/c/gpsr/vehicles/{ids[0]}"))
     assert "Before it can be activated" in page and "Put at least one price item on the schedule" in page
     response = client.post(f"/c/gpsr/vehicles/{ids[0]}/activate")
-    assert response.status_code == 303
-    assert "The vehicle is not ready to activate" in _text(client.get(response.location))
+    assert response.status_code == 409  # the vehicle's page, with why
+    assert "The vehicle is not ready to activate" in _text(response)
     assert fetch(select(Vehicle.status).where(Vehicle.id == ids[0])) == "draft"
 
 
@@ -334,10 +337,10 @@ def test_renewal_is_refused_after_expiry(app, client, login, api_token, monkeypa
     with app.test_request_context():
         vehicle_id = make_vehicle("active", end_date="2027-06-30").id
         db.session.commit()
-    monkeypatch.setattr(vehicles, "today", lambda: date(2027, 6, 30))  # the last day still counts
+    monkeypatch.setattr(vehicle_models, "today", lambda: date(2027, 6, 30))  # the last day still counts
     admin = api_token("admin@gpsr.example")
     assert client.post(f"/api/v1/vehicles/{vehicle_id}/renew", headers=admin).get_json()["end_date"] == "2028-06-30"
-    monkeypatch.setattr(vehicles, "today", lambda: date(2028, 7, 1))
+    monkeypatch.setattr(vehicle_models, "today", lambda: date(2028, 7, 1))
     late = client.post(f"/api/v1/vehicles/{vehicle_id}/renew", headers=admin)
     assert late.status_code == 409 and "expired on 2028-06-30" in late.get_json()["error"]["message"]
     login("admin@gpsr.example")
@@ -350,7 +353,7 @@ def test_a_vehicle_past_its_end_date_is_expired_without_a_job(app, client, login
     tempe = org("Tempe").id
     led_id = _listing("Adaptive LED street lighting").id
     assert client.get(f"/api/v1/vehicles/{vehicle.id}?consortium=gpsr").get_json()["status"] == "active"
-    monkeypatch.setattr(vehicles, "today", lambda: date(2029, 1, 1))
+    monkeypatch.setattr(vehicle_models, "today", lambda: date(2029, 1, 1))
     assert fetch(select(Vehicle.status).where(Vehicle.id == vehicle.id)) == "active"  # nothing was written
     login("approver@tempe.example")
     page = _text(client.get(f"/c/gpsr/vehicles/{vehicle.id}"))
@@ -359,8 +362,8 @@ def test_a_vehicle_past_its_end_date_is_expired_without_a_job(app, client, login
     assert "GPSR-2026-001" not in client.get(f"/c/gpsr/listings/{led_id}").get_data(as_text=True)
     with app.app_context():
         live = db.session.get(Vehicle, vehicle.id)
-        assert not vehicles.is_buyer_of(tempe, live)
-        assert vehicles.vehicles_member_can_buy_under(tempe) == []
+        assert not queries.is_buyer_of(tempe, live)
+        assert queries.vehicles_member_can_buy_under(tempe) == []
     body = client.get(f"/api/v1/vehicles/{vehicle.id}", headers=api_token("admin@gpsr.example")).get_json()
     assert body["status"] == "expired"
     expired = client.get("/api/v1/vehicles?status=expired", headers=api_token("buyer@mesa.example")).get_json()
@@ -549,3 +552,77 @@ def test_vehicle_pages_issue_a_bounded_number_of_queries(app, client, login, cou
     large_page, large_list = queries(large_id)
     assert large_page <= small_page <= 15
     assert large_list <= small_list <= 12
+
+
+# --- lost races: the loser gets 409 with what happened, who did it and when ---------------------------
+
+ACTIVATED = (r"This vehicle was activated at \d\d:\d\d( on \d{4}-\d\d-\d\d)? by GPSR Program Office, "
+             r"so it cannot be activated now\.")
+
+
+def test_a_second_activation_answers_409_with_who_activated_it_in_the_api_and_the_page(app, client, login,
+                                                                                     api_token):
+    with app.test_request_context():
+        api_id, page_id = make_vehicle("draft").id, make_vehicle("draft").id
+        db.session.commit()
+    admin = api_token("admin@gpsr.example")
+    assert client.post(f"/api/v1/vehicles/{api_id}/activate", headers=admin).status_code == 200
+    lost = client.post(f"/api/v1/vehicles/{api_id}/activate", headers=admin)
+    assert lost.status_code == 409
+    assert re.fullmatch(ACTIVATED, lost.get_json()["error"]["message"])
+
+    login("admin@gpsr.example")
+    assert client.post(f"/c/gpsr/vehicles/{page_id}/activate").status_code == 302
+    lost = client.post(f"/c/gpsr/vehicles/{page_id}/activate")
+    assert lost.status_code == 409  # the vehicle's own page, with the sentence
+    assert re.search(ACTIVATED, _text(lost)) and "Terminate this vehicle" in _text(lost)
+    activations = fetch(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "vehicle.activated", AuditEvent.object_id.in_([api_id, page_id])))
+    assert activations == 2  # the losers wrote nothing
+
+
+def test_activating_a_stale_copy_rereads_the_row_and_loses(app, client, api_token):
+    with app.test_request_context():
+        vehicle_id = make_vehicle("draft").id
+        db.session.commit()
+    admin = api_token("admin@gpsr.example")
+    with app.test_request_context():
+        stale = db.session.get(Vehicle, vehicle_id)
+        db.session.expunge(stale)  # read before the colleague's request below
+        assert client.post(f"/api/v1/vehicles/{vehicle_id}/activate", headers=admin).status_code == 200
+        stale = db.session.merge(stale, load=False)
+        assert stale.status == "draft"  # what this request saw
+        with pytest.raises(Conflict) as lost:
+            vehicles.activate_vehicle(stale, actor=db.session.merge(user("admin@gpsr.example")))
+        assert re.fullmatch(ACTIVATED, lost.value.message)
+        db.session.rollback()
+
+
+def test_terminating_declines_pending_requests_through_their_lifecycle(app, client, api_token):
+    with app.test_request_context():
+        vehicle = make_vehicle("active")
+        participation_id = make_participation(vehicle, approver="approver@tempe.example").id
+        vehicle_id = vehicle.id
+        db.session.commit()
+    admin = api_token("admin@gpsr.example")
+    assert client.post(f"/api/v1/vehicles/{vehicle_id}/terminate", json={"reason": "Vendor insolvent."},
+                       headers=admin).status_code == 200
+    lost = client.post(f"/api/v1/participations/{participation_id}/approve", headers=admin)
+    assert lost.status_code == 409 and "This request to join was declined at" in lost.get_json()["error"]["message"]
+    event = fetch(select(AuditEvent).where(AuditEvent.action == "participation.declined",
+                                           AuditEvent.object_id == participation_id))
+    assert event.reason == "The vehicle was terminated: Vendor insolvent."
+    assert event.before == {"status": "requested"} and event.after["status"] == "declined"
+    again = client.post(f"/api/v1/vehicles/{vehicle_id}/terminate", json={"reason": "Twice."}, headers=admin)
+    assert again.status_code == 409 and "This vehicle was terminated at" in again.get_json()["error"]["message"]
+
+
+def test_a_renewal_is_audited_with_the_end_dates(app, client, api_token):
+    with app.test_request_context():
+        vehicle_id = make_vehicle("active", renewal_options={"count": 1, "months": 6}).id
+        db.session.commit()
+    admin = api_token("admin@gpsr.example")
+    assert client.post(f"/api/v1/vehicles/{vehicle_id}/renew", headers=admin).get_json()["end_date"] == "2029-06-30"
+    event = fetch(select(AuditEvent).where(AuditEvent.action == "vehicle.renewed", AuditEvent.object_id == vehicle_id))
+    assert event.after == {"status": "active", "end_date": "2029-06-30", "renewals_exercised": 1}
+    assert event.reason == "Renewal option 1 of 1: the end date moves from 2028-12-31 to 2029-06-30."

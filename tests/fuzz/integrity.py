@@ -14,11 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
-from catalog.listings.models import Listing, ListingRevision, Pilot, PriceItem
+from catalog.listings.models import Listing, ListingRevision, PriceItem
+from catalog.pilots.models import Pilot
 from consortium.models import ApiToken, Organization, Supplier, User
-from contracts.orders.models import COMMITTED_STATUSES, Observation, Order, OrderLine
-from contracts.performance.settlement import not_to_exceed
-from contracts.performance.terms import TermsError, parse_terms
+from contracts.observations.models import Observation
+from contracts.orders.models import COMMITTED_STATUSES, Order, OrderLine
+from contracts.performance import TermsError, not_to_exceed, parse_terms
 from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db

@@ -32,9 +32,11 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import select
 
 import marketplace.app  # noqa: F401 - importing the factory registers every domain's operations
-from catalog.listings.models import Listing, Pilot, PriceItem
+from catalog.listings.models import Listing, PriceItem
+from catalog.pilots.models import Pilot
 from consortium.models import Organization
-from contracts.orders.models import Observation, Order
+from contracts.observations.models import Observation
+from contracts.orders.models import Order
 from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
 from marketplace.api import build_openapi
 from marketplace.extensions import db

@@ -29,9 +29,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from catalog.listings.models import Listing, ListingRevision, Pilot, PriceItem
+from catalog.listings.models import Listing, ListingRevision, PriceItem
+from catalog.pilots.models import Pilot
 from consortium.models import ApiToken, User
-from contracts.orders.models import Observation, Order, OrderLine
+from contracts.observations.models import Observation
+from contracts.orders.models import Order, OrderLine
 from contracts.vehicles import services as vehicles
 from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
 from marketplace.audit import AuditEvent

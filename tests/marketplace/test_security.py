@@ -133,7 +133,8 @@ def _row_counts(app) -> dict:
 
     from catalog.listings.models import Listing
     from consortium.models import ApiToken, User
-    from contracts.orders.models import Observation, Order
+    from contracts.observations.models import Observation
+    from contracts.orders.models import Order
     from contracts.vehicles.models import Participation, Vehicle
     from marketplace.audit import AuditEvent
     from marketplace.extensions import db

@@ -1,0 +1,88 @@
+"""The index's Whoosh schema, and how a listing dict becomes the values of its fields."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
+from whoosh.fields import ID, KEYWORD, TEXT, Schema
+
+from catalog.search.query import WORD
+
+TEXT_FIELDS = ("body", "summary", "title")  # sorted: the key of a word's cached scores
+WHOOSH_FILE = re.compile(r"_?MAIN_")  # the files of a Whoosh index named "MAIN" (the default)
+_STEM = StemmingAnalyzer()
+
+
+def make_schema() -> Schema:
+    # Facet and sort fields are sortable so their values sit in columns, read once per segment.
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        consortium_id=ID(stored=True, sortable=True),
+        title=TEXT(analyzer=StemmingAnalyzer(), field_boost=3.0),
+        summary=TEXT(analyzer=StemmingAnalyzer(), field_boost=1.5),
+        # No positions in the long field: decoding them would double the cost of reading its
+        # postings. A "phrase" is exact in title and summary, all-of-its-words in the body.
+        body=TEXT(analyzer=StemmingAnalyzer(), phrase=False),
+        category=ID(stored=True, sortable=True),
+        pricing_model=KEYWORD(commas=True, stored=True, sortable=True),
+        vendor=ID(stored=True, sortable=True),
+        vendor_name=ID(stored=True, sortable=True),
+        proven=ID(stored=True, sortable=True),
+        sort_title=ID(sortable=True),
+        # Unstemmed words as "<consortium>:<word>", so "did you mean" offers real words that exist in
+        # the searcher's own consortium.
+        spell=KEYWORD(),
+    )
+
+
+def document_fields(doc: dict) -> dict[str, str]:
+    """Turn a listing dict (shape in ``WhooshEngine``'s docstring) into Whoosh field values."""
+    consortium = str(int(doc["consortium_id"]))
+    title = doc.get("title") or ""
+    summary = doc.get("summary") or ""
+    body = " ".join([
+        doc.get("description") or "",
+        *(doc.get("tags") or ()),
+        *(doc.get("standards") or ()),
+        *(doc.get("price_item_names") or ()),
+        doc.get("vendor_name") or "",
+    ])
+    words = {w for w in WORD.findall(f"{title} {summary} {body}".lower()) if spellable(w)}
+    return {
+        "id": str(int(doc["id"])),
+        "consortium_id": consortium,
+        "title": title,
+        "summary": summary,
+        "body": body,
+        "category": doc.get("category") or "",
+        "pricing_model": ",".join(doc.get("pricing_models") or ()),
+        "vendor": str(doc.get("vendor_id") or ""),
+        "vendor_name": doc.get("vendor_name") or "",
+        "proven": "yes" if doc.get("proven") else "no",
+        "sort_title": title.casefold().strip()[:200],
+        "spell": " ".join(f"{consortium}:{w}" for w in sorted(words)),
+    }
+
+
+def spellable(word: str) -> bool:
+    """Worth offering in "did you mean": neither too short nor too long, not a stop word."""
+    return 3 <= len(word) <= 30 and word not in STOP_WORDS
+
+
+def stems(word: str) -> list[str]:
+    """The indexed forms of a word, as the text fields analyse it."""
+    return [token.text for token in _STEM(word)]
+
+
+# Stored columns read per segment, converted to what ``results.Columns`` holds.
+COLUMNS: dict[str, Callable[[str], object]] = {
+    "id": lambda value: int(value) if value else 0,
+    "category": str,
+    "pricing_model": lambda value: tuple(value.split(",")) if value else (),
+    "proven": str,
+    "vendor": str,
+    "vendor_name": str,
+    "sort_title": str,
+}

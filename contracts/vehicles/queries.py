@@ -1,0 +1,314 @@
+"""Loading and listing vehicles and participation, for the pages, the API and the orders package.
+
+Every query runs in the current consortium (the tenant hook scopes it). `get_*_or_404` load one row;
+`visible_*` also apply who may see it, so the HTML views and the API answer alike. The date is always
+`models.today()`, so a vehicle past its end date reads as expired without any job.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from catalog.listings.models import Listing
+from consortium.context import belongs
+from contracts.vehicles import models
+from contracts.vehicles import permissions as can
+from contracts.vehicles.models import STATUS_LABELS, Participation, ScheduleItem, Vehicle, vehicle_listing
+from marketplace.extensions import db
+from marketplace.inputs import parse_id
+
+DETAIL_OPTIONS = (
+    selectinload(Vehicle.lead_agency),
+    selectinload(Vehicle.vendor),
+    selectinload(Vehicle.listings).selectinload(Listing.price_items),
+    selectinload(Vehicle.schedule).selectinload(ScheduleItem.price_item),
+    selectinload(Vehicle.participations).selectinload(Participation.member),
+)
+SUMMARY_OPTIONS = (selectinload(Vehicle.lead_agency), selectinload(Vehicle.vendor))
+PARTICIPATION_OPTIONS = (
+    selectinload(Participation.member),
+    selectinload(Participation.requested_by),
+    selectinload(Participation.decided_by),
+    selectinload(Participation.vehicle).options(*SUMMARY_OPTIONS),
+)
+
+
+# --- the derived status (for callers that hold the module, such as the orders package) ------------
+
+
+def effective_status(vehicle: Vehicle, on: date | None = None) -> str:
+    """draft, active, expired (an active vehicle past its end date) or terminated."""
+    return vehicle.effective_status(on)
+
+
+def status_label(vehicle: Vehicle) -> str:
+    return STATUS_LABELS[vehicle.effective_status()]
+
+
+def is_in_force(vehicle: Vehicle, on: date | None = None) -> bool:
+    """Active and within its term: orders may be placed under it."""
+    return vehicle.is_in_force(on)
+
+
+def is_participant(member_id: int | None, vehicle: Vehicle) -> bool:
+    """The lead agency, or a member with an executed participating addendum."""
+    return vehicle.has_participant(member_id)
+
+
+# --- one row --------------------------------------------------------------------------------------
+
+
+def get_vehicle_or_404(vehicle_id, *, detail: bool = False) -> Vehicle:
+    """A vehicle of the current consortium, or 404. Who may see it is `visible_vehicle_or_404`'s."""
+    vehicle_id = parse_id(vehicle_id)
+    if vehicle_id is None:
+        abort(404)
+    stmt = select(Vehicle).where(Vehicle.id == vehicle_id).options(*(DETAIL_OPTIONS if detail else SUMMARY_OPTIONS))
+    vehicle = db.session.scalar(stmt)
+    if vehicle is None:
+        abort(404)
+    return vehicle
+
+
+def get_participation_or_404(participation_id) -> Participation:
+    participation_id = parse_id(participation_id)
+    if participation_id is None:
+        abort(404)
+    participation = db.session.scalar(
+        select(Participation).where(Participation.id == participation_id).options(*PARTICIPATION_OPTIONS)
+    )
+    if participation is None:
+        abort(404)
+    return participation
+
+
+def visible_vehicle_or_404(vehicle_id, user, *, detail: bool = False) -> Vehicle:
+    """A vehicle `user` may see, or 404 (never 403: no enumeration)."""
+    vehicle = get_vehicle_or_404(vehicle_id, detail=detail)
+    if not can.can_view_vehicle(user, vehicle):
+        abort(404)
+    return vehicle
+
+
+def visible_participation_or_404(participation_id, user) -> Participation:
+    """A participation `user` may see (its member and the office), or 404."""
+    participation = get_participation_or_404(participation_id)
+    if not can.can_view_participation(user, participation):
+        abort(404)
+    return participation
+
+
+def viewer_member_id(user) -> int | None:
+    """The member city the viewer works for, when they are a buyer or approver here; else None."""
+    return user.organization_id if can.is_member_staff_here(user) else None
+
+
+def latest_participation_of(vehicle: Vehicle, member_id: int | None) -> Participation | None:
+    """The member's latest participation in this vehicle (any status), from `vehicle.participations`."""
+    mine = [p for p in vehicle.participations if p.member_id == member_id]
+    return mine[-1] if mine else None
+
+
+def open_participation(vehicle: Vehicle, member_id: int) -> Participation | None:
+    """The member's request awaiting a decision, or its executed addendum, for this vehicle."""
+    return db.session.scalar(
+        select(Participation).where(Participation.vehicle_id == vehicle.id, Participation.member_id == member_id,
+                                    Participation.status.in_(("requested", "executed")))
+        .order_by(Participation.id.desc()).limit(1)
+    )
+
+
+def executed_participation(vehicle: Vehicle, member_id: int) -> Participation | None:
+    """The member's executed participating addendum to this vehicle, if any."""
+    return db.session.scalar(
+        select(Participation).where(Participation.vehicle_id == vehicle.id, Participation.member_id == member_id,
+                                    Participation.status == "executed").limit(1)
+    )
+
+
+def is_buyer_of(member_id: int | None, vehicle: Vehicle) -> bool:
+    """May this member order under the vehicle today? Only the lead agency or a member with an
+    executed participation, and only while the vehicle is in force (active, term started, not expired)."""
+    if not member_id or not vehicle.is_in_force():
+        return False
+    return vehicle.lead_agency_id == member_id or executed_participation(vehicle, member_id) is not None
+
+
+# --- lists ----------------------------------------------------------------------------------------
+
+
+def _executed_vehicle_ids(member_id: int):
+    return select(Participation.vehicle_id).where(Participation.member_id == member_id,
+                                                  Participation.status == "executed")
+
+
+def _in_force_clause(on: date):
+    return (Vehicle.status == "active") & (Vehicle.start_date <= on) & (Vehicle.end_date >= on)
+
+
+def _participant_clause(member_id: int):
+    return or_(Vehicle.lead_agency_id == member_id, Vehicle.id.in_(_executed_vehicle_ids(member_id)))
+
+
+def vehicles_member_can_buy_under(member_id: int) -> list[Vehicle]:
+    """The vehicles in force today that this member may order under (lead agency or executed
+    participation), by number. One query plus the eager loads."""
+    stmt = (select(Vehicle).where(_in_force_clause(models.today()), _participant_clause(member_id))
+            .options(*SUMMARY_OPTIONS).order_by(Vehicle.number))
+    return list(db.session.scalars(stmt))
+
+
+def buyer_vehicle_ids(member_id: int | None, vehicle_ids: list[int]) -> set[int]:
+    """Of these vehicles, the ids this member may order under today (one query, for lists)."""
+    if not member_id or not vehicle_ids:
+        return set()
+    stmt = select(Vehicle.id).where(Vehicle.id.in_(vehicle_ids), _in_force_clause(models.today()),
+                                    _participant_clause(member_id))
+    return set(db.session.scalars(stmt))
+
+
+def participant_vehicle_ids(member_id: int | None, vehicle_ids: list[int]) -> set[int]:
+    """Of these vehicles, those where the member is lead agency or has an executed participation."""
+    if not member_id or not vehicle_ids:
+        return set()
+    stmt = select(Vehicle.id).where(Vehicle.id.in_(vehicle_ids), _participant_clause(member_id))
+    return set(db.session.scalars(stmt))
+
+
+def latest_participations(member_id: int | None, vehicle_ids: list[int]) -> dict[int, Participation]:
+    """The member's latest participation per vehicle (any status), in one query."""
+    if not member_id or not vehicle_ids:
+        return {}
+    rows = db.session.scalars(
+        select(Participation).where(Participation.member_id == member_id, Participation.vehicle_id.in_(vehicle_ids))
+        .order_by(Participation.id)
+    )
+    return {p.vehicle_id: p for p in rows}
+
+
+def visible_vehicles_stmt(*, see_drafts: bool, see_closed: bool, status: str | None = None):
+    """Vehicles of the current consortium a viewer may list: admins everything, the consortium's
+    people everything but drafts, the public only vehicles that are active and not expired."""
+    on = models.today()
+    stmt = select(Vehicle)
+    if not see_drafts:
+        stmt = stmt.where(Vehicle.status != "draft")
+    if not see_closed:
+        stmt = stmt.where(Vehicle.status == "active", Vehicle.end_date >= on)
+    if status == "active":
+        stmt = stmt.where(Vehicle.status == "active", Vehicle.end_date >= on)
+    elif status == "expired":
+        stmt = stmt.where(Vehicle.status == "active", Vehicle.end_date < on)
+    elif status in ("draft", "terminated"):
+        stmt = stmt.where(Vehicle.status == status)
+    return stmt
+
+
+def vehicles_listed_for(user, *, status: str | None = None):
+    """The statement of the vehicle list `user` sees (the page and the API alike), newest first."""
+    stmt = visible_vehicles_stmt(see_drafts=can.can_manage_vehicles(user), see_closed=belongs(user),
+                                 status=status)
+    return stmt.order_by(Vehicle.start_date.desc(), Vehicle.number)
+
+
+def count(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def vehicles_covering(listing_id: int) -> list[Vehicle]:
+    """Active, unexpired vehicles of the current consortium whose covered listings include this one,
+    with their schedules (for the listing page)."""
+    stmt = (
+        select(Vehicle)
+        .join(vehicle_listing, vehicle_listing.c.vehicle_id == Vehicle.id)
+        .where(vehicle_listing.c.listing_id == listing_id, Vehicle.status == "active",
+               Vehicle.end_date >= models.today())
+        .options(*SUMMARY_OPTIONS, selectinload(Vehicle.schedule).selectinload(ScheduleItem.price_item))
+        .order_by(Vehicle.number)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def vehicles_led_by(member_id: int) -> list[Vehicle]:
+    """The vehicles this member leads (drafts aside), by number."""
+    return list(db.session.scalars(
+        select(Vehicle).where(Vehicle.lead_agency_id == member_id, Vehicle.status != "draft")
+        .options(*SUMMARY_OPTIONS).order_by(Vehicle.number)
+    ))
+
+
+def published_listings_by_vendor() -> list[Listing]:
+    """Published listings of the current consortium, by vendor and title (the vehicle form's checkboxes)."""
+    listings = db.session.scalars(
+        select(Listing).where(Listing.status == "published")
+        .options(selectinload(Listing.vendor), selectinload(Listing.price_items))
+    ).all()
+    return sorted(listings, key=lambda x: (x.vendor.name, x.title, x.id))
+
+
+def schedule_rows(vehicle: Vehicle) -> list[dict]:
+    """The price schedule against list prices, in listing order: what the vehicle page, the API and
+    the addendum show."""
+    listings = {x.id: x for x in vehicle.listings}
+    rows = []
+    for line in vehicle.schedule:
+        item = line.price_item
+        rows.append({
+            "line": line,
+            "price_item": item,
+            "listing": listings.get(item.listing_id),
+            "list_price": item.list_price,
+            "contract_price": line.contract_price,
+            "discount": item.list_price - line.contract_price,
+            "discount_pct": line.discount_pct,
+        })
+    order = {x.id: i for i, x in enumerate(vehicle.listings)}
+    rows.sort(key=lambda r: (order.get(r["price_item"].listing_id, len(order)), r["price_item"].position,
+                             r["price_item"].id))
+    return rows
+
+
+def participations_stmt(user, status: str | None = None):
+    """Participation `user` may list (the office: all; member staff: their city's), newest first."""
+    stmt = select(Participation).options(*PARTICIPATION_OPTIONS).order_by(Participation.id.desc())
+    if not can.can_manage_vehicles(user):
+        stmt = stmt.where(Participation.member_id == user.organization_id)
+    if status:
+        stmt = stmt.where(Participation.status == status)
+    return stmt
+
+
+def pending_requests() -> list[Participation]:
+    """Requests to join awaiting the consortium office, oldest first."""
+    return list(db.session.scalars(
+        select(Participation).where(Participation.status == "requested")
+        .options(selectinload(Participation.member), selectinload(Participation.requested_by),
+                 selectinload(Participation.vehicle))
+        .order_by(Participation.created_at, Participation.id)
+    ))
+
+
+def pending_request_count() -> int:
+    return db.session.scalar(select(func.count(Participation.id)).where(Participation.status == "requested")) or 0
+
+
+def participations_of_member(member_id: int) -> list[Participation]:
+    return list(db.session.scalars(
+        select(Participation).where(Participation.member_id == member_id)
+        .options(selectinload(Participation.vehicle), selectinload(Participation.requested_by),
+                 selectinload(Participation.decided_by))
+        .order_by(Participation.id.desc())
+    ))
+
+
+def recent_decisions(limit: int = 50) -> list[Participation]:
+    return list(db.session.scalars(
+        select(Participation).where(Participation.status != "requested")
+        .options(selectinload(Participation.member), selectinload(Participation.vehicle),
+                 selectinload(Participation.decided_by))
+        .order_by(Participation.decided_at.desc(), Participation.id.desc()).limit(limit)
+    ))
