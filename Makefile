@@ -22,7 +22,7 @@ install: $(STAMP)
 
 demo: install
 	$(FLASK) db upgrade
-	$(FLASK) demo load
+	$(FLASK) demo load >/dev/null  # it lists the accounts too; they are printed once, below
 	$(FLASK) catalog reindex
 	@echo
 	@$(FLASK) demo accounts

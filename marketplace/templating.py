@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g, has_app_context
 
 
 def money(value) -> str:
@@ -25,11 +26,25 @@ def number(value) -> str:
     return text
 
 
-def when(value) -> str:
+def local_zone(zone_name: str | None = None) -> ZoneInfo:
+    """The time zone to show times in: the one named, else the current consortium's (DESIGN: every time
+    on a page, PDF or e-mail is shown in it), else UTC."""
+    if zone_name is None and has_app_context():
+        zone_name = getattr(g.get("consortium"), "time_zone", None)
+    try:
+        return ZoneInfo(zone_name or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def when(value, zone_name: str | None = None) -> str:
+    """A timestamp in the consortium's time zone with its abbreviation ("2026-11-30 23:54 MST"); a
+    date as ISO."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
+        local = value.astimezone(local_zone(zone_name))
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import select, text
@@ -32,6 +31,7 @@ from marketplace import audit
 from marketplace.errors import Conflict, PermissionDenied
 from marketplace.extensions import db
 from marketplace.inputs import decision_reason
+from marketplace.templating import local_zone
 
 # Test-only switch (honoured only when TESTING is on): read the row without `FOR UPDATE`, so the race
 # tests can show that they fail without the lock.
@@ -235,18 +235,10 @@ def event_actor_name(event) -> str | None:
     return db.session.execute(text('SELECT name FROM "user" WHERE id = :id'), {"id": event.actor_id}).scalar()
 
 
-def consortium_zone(consortium_id: int) -> ZoneInfo:
-    """The consortium's time zone (DESIGN: every time shown is shown in it); UTC if unknown."""
-    name = db.session.execute(text("SELECT time_zone FROM consortium WHERE id = :id"), {"id": consortium_id}).scalar()
-    try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _local_time(moment: datetime, consortium_id: int) -> str:
     """`10:42` today, or `10:42 on 2026-11-30` on an earlier day, in the consortium's time zone."""
-    zone = consortium_zone(consortium_id)
+    name = db.session.execute(text("SELECT time_zone FROM consortium WHERE id = :id"), {"id": consortium_id}).scalar()
+    zone = local_zone(name or "UTC")
     local = moment.astimezone(zone)
     clock = local.strftime("%H:%M")
     return clock if local.date() == datetime.now(zone).date() else f"{clock} on {local.date().isoformat()}"
