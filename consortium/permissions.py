@@ -6,6 +6,20 @@ from consortium.context import belongs
 from consortium.models import User
 
 
+def signed_in(user) -> bool:
+    """Someone is signed in (anonymous users and missing users are not)."""
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def is_office_of(user, consortium_id: int | None) -> bool:
+    """An admin of the office of consortium `consortium_id`. It names the object's own consortium, so it
+    answers the same in a request, a CLI command or the demo loader."""
+    if not signed_in(user) or user.role != "admin" or consortium_id is None:
+        return False
+    org = user.organization
+    return org is not None and org.kind == "office" and org.consortium_id == consortium_id
+
+
 def is_admin_here(user) -> bool:
     """A consortium admin of the current consortium."""
     return belongs(user) and user.role == "admin"

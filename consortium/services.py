@@ -32,9 +32,8 @@ from marketplace import audit
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
-from marketplace.inputs import clean_text, decision_reason, raise_if, text_problem
+from marketplace.inputs import clean_text, decision_reason, nfc, raise_if, text_problem
 
-MIN_PASSWORD_LENGTH = PASSWORD_MIN
 # A fixed hash to compare against when the e-mail is unknown, so a failed sign-in takes the same
 # time whether or not the account exists (no user enumeration by timing).
 _DUMMY_HASH = generate_password_hash("not-a-real-password-xxxxxxxx")
@@ -64,7 +63,7 @@ def sign_in_address(raw) -> str:
     if not isinstance(raw, str) or len(raw) > EMAIL_MAX:
         return ""
     visible = "".join(ch for ch in raw if unicodedata.category(ch) not in _INVISIBLE)
-    return unicodedata.normalize("NFC", visible).strip().lower()
+    return nfc(visible).lower()
 
 
 def sign_in_throttle_key(raw) -> str:

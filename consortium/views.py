@@ -282,7 +282,7 @@ def deactivate_user(user_id: int):
                             reason=form.reason.data or "")
     except ValidationFailed as err:
         db.session.rollback()
-        flash(" ".join([err.message, *err.fields.values()]), "error")
+        flash(err.in_full, "error")
         return redirect(url_for("home.users")), 303
     db.session.commit()
     flash(f"{target.name} is deactivated: they can no longer sign in or use API tokens.", "success")

@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from marketplace.numbers import CENT
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -16,7 +18,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-CENT = Decimal("0.01")
 # The largest id an INTEGER primary key holds (PostgreSQL's int4): a bigger number names no row, and
 # SQLite cannot even bind one above 2**63 - 1.
 MAX_ID = 2**31 - 1

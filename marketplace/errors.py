@@ -22,6 +22,12 @@ class DomainError(Exception):
         self.message = message
         self.fields = fields or {}
 
+    @property
+    def in_full(self) -> str:
+        """The message followed by every field's message: what a page flashes when it cannot show the
+        messages next to the fields."""
+        return " ".join([self.message, *self.fields.values()])
+
 
 class ValidationFailed(DomainError):
     """Input that breaks a rule; `fields` maps a field name to its message."""

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
-from marketplace.db import CENT, MAX_ID
+from marketplace.db import MAX_ID
 from marketplace.errors import ValidationFailed
-from marketplace.numbers import MAX_MONEY
+from marketplace.numbers import CENT, MAX_MONEY, to_cents  # noqa: F401 (re-exported)
 from marketplace.numbers import number_text as _number_text
 from marketplace.text import CONTROL_CHARS, EXCERPT, excerpt, nfc, text_problem  # noqa: F401 (re-exported)
 
@@ -144,10 +144,6 @@ def parse_percent(raw, path: str, fields: dict, *, what: str = "percentage", pla
     return parse_decimal(raw, path, fields, what=what, places=places, low=0, high=high, required=required,
                          default=default, example="1.5", percent=True)
 
-
-def to_cents(value: Decimal) -> Decimal:
-    """Round a money amount to cents, half up (DESIGN section 5)."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def whole_number(raw, *, low: int = 0, high: int) -> int | None:

@@ -10,7 +10,9 @@ use it with their own ranges and decimal places.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
 
 # The most any money column holds (integer cents in a BIGINT leave room; no ceiling comes near it).
 MAX_MONEY = Decimal("999999999999.99")
@@ -54,3 +56,9 @@ def number_text(raw, *, allow_float: bool = False, grouping: bool = False, curre
     if grouping and _GROUPED.fullmatch(text):
         text = text.replace(",", "")
     return text if is_number_text(text, int_digits=int_digits, places=places) else None
+
+
+def to_cents(value: Decimal) -> Decimal:
+    """Round a money amount to cents, half up (DESIGN section 5): the one money-rounding rule, used by
+    the inputs, the services and the pure settlement arithmetic alike."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)

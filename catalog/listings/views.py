@@ -183,7 +183,7 @@ def _act(listing_id: int, allowed, action, message: str, *, reason_form: bool = 
         item = action(item, actor=current_user, **({"reason": reason} if reason_form else {}))
     except ValidationFailed as err:
         db.session.rollback()
-        flash(err.message + (" " + " ".join(err.fields.values()) if err.fields else ""), "error")
+        flash(err.in_full, "error")
         target = "catalog.review" if back == "review" else "catalog.listing"
         return redirect(url_for(target, listing_id=listing_id)), 303
     db.session.commit()

@@ -54,8 +54,7 @@ def _act(order_id: int, action, message: str):
         raise
     except DomainError as err:
         db.session.rollback()
-        details = " ".join(err.fields.values()) if err.fields else ""
-        flash(f"{err.message} {details}".strip(), "error")
+        flash(err.in_full, "error")
         page = render_template("contracts/orders/order.html", **order_page_context(get_order_or_404(order_id)))
         return page, err.status
     db.session.commit()

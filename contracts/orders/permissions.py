@@ -8,11 +8,7 @@ page shows exactly the actions the server will accept.
 from __future__ import annotations
 
 from consortium.context import belongs
-
-
-def _signed_in(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False))
-
+from consortium.permissions import is_office_of, signed_in
 
 # The object-level rules name the order's own organizations, so they answer the same in a request, a CLI
 # command or the demo loader (no "current consortium" needed).
@@ -20,23 +16,17 @@ def _signed_in(user) -> bool:
 
 def is_member_staff_of(user, order) -> bool:
     """A buyer or approver of the order's member city."""
-    return _signed_in(user) and user.role in ("buyer", "approver") and user.organization_id == order.member_id
+    return signed_in(user) and user.role in ("buyer", "approver") and user.organization_id == order.member_id
 
 
 def is_vendor_of(user, order) -> bool:
     """Staff of the order's vendor."""
-    return _signed_in(user) and user.role == "vendor" and user.organization_id == order.vendor_id
-
-
-def is_admin_of(user, order) -> bool:
-    """The office of the order's consortium."""
-    return (_signed_in(user) and user.role == "admin"
-            and user.organization.consortium_id == order.consortium_id)
+    return signed_in(user) and user.role == "vendor" and user.organization_id == order.vendor_id
 
 
 def can_view_order(user, order) -> bool:
     """The buying member, the consortium's admins, and the vendor once the order is approved."""
-    if is_member_staff_of(user, order) or is_admin_of(user, order):
+    if is_member_staff_of(user, order) or is_office_of(user, order.consortium_id):
         return True
     return is_vendor_of(user, order) and order.approved_at is not None
 
@@ -49,7 +39,7 @@ def can_create_orders(user) -> bool:
 def can_order_under(user, vehicle) -> bool:
     """Buyers and approvers of a member city of the vehicle's consortium draft orders under it (whether
     their city may buy under this vehicle is the business rule `check_can_buy`)."""
-    return (_signed_in(user) and user.role in ("buyer", "approver") and user.organization.kind == "member"
+    return (signed_in(user) and user.role in ("buyer", "approver") and user.organization.kind == "member"
             and user.organization.consortium_id == vehicle.consortium_id)
 
 

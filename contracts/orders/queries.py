@@ -67,7 +67,7 @@ def order_page_context(order: Order) -> dict:
     return {
         "order": order, "events": events, "actors": actors, "reason_form": ReasonForm(),
         "can": {"edit": can.can_edit_order(current_user, order),
-                **{step: services.may(step, current_user, order)
+                **{step: services.ORDER_LIFECYCLE.may(step, current_user, order)
                    for step in ("submit", "approve", "decline", "accept", "cancel", "complete")}},
         "created_by_self": order.created_by_id == current_user.id,
         "panels": [panel(order) for panel in ORDER_PANELS],

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from consortium.models import Organization, User
 from contracts.orders import permissions as can
-from contracts.orders.models import COMMITTED_STATUSES, ORDER_STATUSES, STATUS_LABELS, Order, OrderLine
+from contracts.orders.models import ORDER_STATUSES, STATUS_LABELS, Order, OrderLine
 from contracts.orders.validation import clean_order_data, line_total
 from contracts.performance import not_to_exceed, parse_terms
 from contracts.vehicles import queries as vehicles
@@ -160,11 +160,6 @@ ORDER_LIFECYCLE = Lifecycle(
 )
 
 
-def may(step: str, user, order: Order) -> bool:
-    """Whether the page should offer `step` to `user` (the same checks `run` applies)."""
-    return ORDER_LIFECYCLE.may(step, user, order)
-
-
 # --- drafting ------------------------------------------------------------------------------------
 
 
@@ -267,7 +262,3 @@ def cancel_order(order: Order, *, actor: User, reason: str | None = None) -> Ord
 
 def complete_order(order: Order, *, actor: User, reason: str | None = None) -> Order:
     return transitions.run(ORDER_LIFECYCLE, order, "complete", actor=actor, reason=reason)
-
-
-def is_committed(order: Order) -> bool:
-    return order.status in COMMITTED_STATUSES

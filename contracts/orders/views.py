@@ -211,8 +211,7 @@ def _act(order_id: int, name: str):
     except DomainError as err:
         # Show the order as it is now, with what went wrong (for a lost race: who did what, and when).
         db.session.rollback()
-        flash(err.message + (" " + " ".join(err.fields.values()) if err.fields and name != "submit" else ""),
-              "error")
+        flash(err.message if name == "submit" else err.in_full, "error")
         return render_template("contracts/orders/order.html",
                                **order_page_context(get_order_or_404(order_id))), err.status
     db.session.commit()

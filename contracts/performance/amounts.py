@@ -10,7 +10,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from fractions import Fraction
 
-CENT = Decimal("0.01")
+from marketplace.numbers import to_cents
+
 ZERO_MONEY = Decimal("0.00")
 
 EXACT = Context(prec=60, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow])
@@ -21,9 +22,8 @@ F0 = Fraction(0)
 F1 = Fraction(1)
 
 
-def cents(value: Decimal) -> Decimal:
-    """``value`` rounded to cents, half up."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+# Rounding to cents, half up, is the kernel's one money-rounding rule.
+cents = to_cents
 
 
 def normalize(value: Decimal) -> Decimal:

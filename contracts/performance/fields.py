@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from contracts.performance.amounts import CENT, EXACT, normalize, plain
+from contracts.performance.amounts import EXACT, normalize, plain
 from contracts.performance.terms import KPI_CODE_MAX, NUMBER_TEXT_MAX
-from marketplace.numbers import MAX_MONEY, number_text
+from marketplace.numbers import CENT, MAX_MONEY, number_text
 from marketplace.text import excerpt, nfc, text_problem
 
 _CODE = re.compile(rf"[a-z][a-z0-9_]{{0,{KPI_CODE_MAX - 1}}}")

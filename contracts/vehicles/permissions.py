@@ -9,15 +9,7 @@ the visibility predicates answer for the current consortium.
 from __future__ import annotations
 
 from consortium.context import belongs, current_consortium
-
-
-def is_office_of(user, consortium_id: int | None) -> bool:
-    """An admin of the consortium office of `consortium_id` (the office runs vehicles and decides on
-    participation)."""
-    if not getattr(user, "is_authenticated", False) or user.role != "admin" or consortium_id is None:
-        return False
-    org = user.organization
-    return org is not None and org.kind == "office" and org.consortium_id == consortium_id
+from consortium.permissions import is_office_of
 
 
 def is_member_staff_here(user) -> bool:

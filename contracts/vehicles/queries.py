@@ -54,11 +54,6 @@ def is_in_force(vehicle: Vehicle, on: date | None = None) -> bool:
     return vehicle.is_in_force(on)
 
 
-def is_participant(member_id: int | None, vehicle: Vehicle) -> bool:
-    """The lead agency, or a member with an executed participating addendum."""
-    return vehicle.has_participant(member_id)
-
-
 # --- one row --------------------------------------------------------------------------------------
 
 
