@@ -21,6 +21,7 @@ ROLES_BY_KIND = {"member": ("buyer", "approver"), "vendor": ("vendor",), "office
 EMAIL_MAX = 254  # RFC 5321
 PERSON_NAME_MAX = 200
 ORGANIZATION_NAME_MAX = 200
+ADDRESS_MAX = 500  # a postal address, several lines
 TOKEN_NAME_MAX = 100
 PASSWORD_MIN = 12
 PASSWORD_MAX = 200  # not a column (only the hash is stored), but one limit for form and service
@@ -66,6 +67,8 @@ class Organization(TimestampMixin, Base):
     entity_type: Mapped[str | None] = mapped_column(String(20))
     population: Mapped[int | None] = mapped_column()
     approval_limit: Mapped[Decimal | None] = mapped_column(Money())
+    # Postal address, printed on purchase orders and invoices ("" until someone enters it).
+    address: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     consortium: Mapped[Consortium | None] = relationship(back_populates="organizations")
     users: Mapped[list[User]] = relationship(back_populates="organization", order_by="User.email")

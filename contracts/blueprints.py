@@ -1,5 +1,6 @@
 """Every blueprint of the contracts domain, for the factory to register."""
 
+from contracts.invoices import models as invoice_models  # noqa: F401 - mapped before the first request
 from contracts.observations import api as performance_api
 from contracts.observations import views as performance_views
 from contracts.orders import api as order_api

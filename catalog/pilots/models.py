@@ -51,8 +51,10 @@ class Pilot(TenantMixin, TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("status IN ('recorded', 'verified')", name="status"),
         CheckConstraint("outcome IN ('met', 'partially_met', 'not_met', 'inconclusive')", name="outcome"),
+        CheckConstraint("derived_outcome IN ('met', 'partially_met', 'not_met', 'inconclusive')",
+                        name="derived_outcome"),
         CheckConstraint("end_date >= start_date", name="dates"),
-        Index("ix_pilot_listing_status", "listing_id", "status", "outcome"),
+        Index("ix_pilot_listing_status", "listing_id", "status", "derived_outcome"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,7 +72,12 @@ class Pilot(TenantMixin, TimestampMixin, Base):
     metrics: Mapped[list] = mapped_column(JSON, default=list)
     # "|energy use|availability|": the metrics' KPI names, lower-cased, for a portable LIKE filter
     kpi_index: Mapped[str] = mapped_column(Text, default="")
+    # The outcome as stated by the recorder; it equals `derived_outcome` unless a justification says why not.
     outcome: Mapped[str] = mapped_column(String(OUTCOME_MAX))
+    # Derived from the metrics (DESIGN section 4), stored so "proven" is one indexed SQL condition.
+    derived_outcome: Mapped[str] = mapped_column(String(OUTCOME_MAX), default="inconclusive",
+                                                 server_default="inconclusive")
+    justification: Mapped[str | None] = mapped_column(Text)
     lessons: Mapped[str] = mapped_column(Text, default="")
     references: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(STATUS_MAX), default="recorded")

@@ -12,13 +12,14 @@ from consortium.models import Organization, User
 from contracts.vehicles.models import ScheduleItem, Vehicle
 from marketplace.db import Base, ExactDecimal, Money, TenantMixin, TimestampMixin, UTCDateTime, utcnow
 
-ORDER_STATUSES = ("draft", "submitted", "pending_approval", "approved", "active", "completed", "declined",
-                  "cancelled")
+ORDER_STATUSES = ("draft", "submitted", "pending_approval", "approved", "active", "completed", "terminated",
+                  "declined", "cancelled")
 # States in which the order's value is committed against the vehicle ceiling and participation limit.
-COMMITTED_STATUSES = ("submitted", "pending_approval", "approved", "active", "completed")
+COMMITTED_STATUSES = ("submitted", "pending_approval", "approved", "active", "completed", "terminated")
 STATUS_LABELS = {
     "draft": "Draft", "submitted": "Submitted", "pending_approval": "Pending approval", "approved": "Approved",
-    "active": "Active", "completed": "Completed", "declined": "Declined", "cancelled": "Cancelled",
+    "active": "Active", "completed": "Completed", "terminated": "Terminated", "declined": "Declined",
+    "cancelled": "Cancelled",
 }
 
 # Limits, declared once: the model, the form, the API schema and the validation all read these.
@@ -40,7 +41,7 @@ class Order(TenantMixin, TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint(
             "status IN ('draft', 'submitted', 'pending_approval', 'approved', 'active', 'completed', "
-            "'declined', 'cancelled')",
+            "'terminated', 'declined', 'cancelled')",
             name="status",
         ),
         CheckConstraint("value >= 0", name="value"),
@@ -69,12 +70,18 @@ class Order(TenantMixin, TimestampMixin, Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Closeout: when the order was completed or terminated, and (terminated) the last period that had started;
+    # the periods after it never run.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    last_period: Mapped[int | None] = mapped_column()
 
     vehicle: Mapped[Vehicle] = relationship()
     member: Mapped[Organization] = relationship(foreign_keys=[member_id])
     vendor: Mapped[Organization] = relationship(foreign_keys=[vendor_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.position"
     )
