@@ -8,14 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, g, has_app_context
 
-
-def money(value) -> str:
-    """1234.5 → '$1,234.50' (Decimal in, never float)."""
-    if value is None:
-        return "—"
-    amount = Decimal(value)
-    sign = "−" if amount < 0 else ""
-    return f"{sign}${abs(amount):,.2f}"
+from marketplace.formats import day, money, percent, period_span
 
 
 def number(value) -> str:
@@ -52,6 +45,9 @@ def when(value, zone_name: str | None = None) -> str:
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.globals["period_span"] = period_span
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["when"] = when
     # No `Markup` global: a template could otherwise mark a user's text as safe HTML. Markup that a
