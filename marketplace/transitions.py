@@ -9,7 +9,9 @@ audit action, and the side effects. `run()` executes one of them inside the call
    already holds the database's write lock, see `marketplace.locking`);
 2. check the current state: a request that lost a race gets `Conflict` (409) with a sentence that says
    what happened and who did it ("This order was cancelled at 10:42 by Tempe Buyer.");
-3. check the permission predicate (`PermissionDenied`, 403) and the reason;
+3. check the permission predicate (`PermissionDenied`, 403) and the reason; a refusal that only the
+   object's latest step by someone else explains (the actor could have taken this step a moment ago) is
+   a lost race and answers 409 like step 2;
 4. run the side effects (commitments against ceilings, stamps, …), set the new state, flush;
 5. write the audit event.
 
@@ -179,9 +181,9 @@ def run(lifecycle: Lifecycle, obj, name: str, *, actor, reason: str | None = Non
     if fresh.status not in step.sources:
         raise Conflict(conflict_message(lifecycle, fresh, step))
     if not step.allowed(actor, fresh):
-        if fresh.status != seen:
-            # Someone else moved the object while this request waited (e.g. approved the order this
-            # approver was declining): that is a lost race, not a lack of rights.
+        if fresh.status != seen or _allowed_before_last_step(lifecycle, fresh, step, actor):
+            # Someone else moved the object while this request waited, or just before it was read (e.g.
+            # approved the order this approver was declining): a lost race, not a lack of rights.
             raise Conflict(conflict_message(lifecycle, fresh, step))
         raise PermissionDenied(step.denied(actor, fresh) if callable(step.denied) else step.denied)
     cleaned = None if step.reason == "none" else decision_reason(
@@ -205,16 +207,40 @@ def run(lifecycle: Lifecycle, obj, name: str, *, actor, reason: str | None = Non
     return fresh
 
 
-def conflict_message(lifecycle: Lifecycle, obj, step: Transition) -> str:
-    """The sentence a request gets when the object is no longer in a state that allows `step`: who
-    moved it there and when ("This order was cancelled at 10:42 by Tempe Buyer."), or its state."""
-    event = db.session.scalar(
+def _last_event(lifecycle: Lifecycle, obj):
+    """The audit event of the object's latest transition (None before its first)."""
+    return db.session.scalar(
         select(audit.AuditEvent)
         .where(audit.AuditEvent.object_type == lifecycle.audit_type, audit.AuditEvent.object_id == obj.id,
                audit.AuditEvent.action.in_([t.action for t in lifecycle.transitions]))
         .order_by(audit.AuditEvent.id.desc())
         .limit(1)
     )
+
+
+def _allowed_before_last_step(lifecycle: Lifecycle, obj, step: Transition, actor) -> bool:
+    """Whether `actor` could have taken `step` in the state the object was in before its latest transition:
+    then a refusal now is a race lost to whoever took that transition (another person, or the same one in
+    another tab), and answers 409, not 403 (a lack of rights)."""
+    event = _last_event(lifecycle, obj)
+    if event is None:
+        return False
+    previous = (event.before or {}).get("status")
+    if previous is None or previous == obj.status or previous not in step.sources:
+        return False
+    current = obj.status
+    with db.session.no_autoflush:  # asked of the previous state, then put back; nothing is written
+        obj.status = previous
+        try:
+            return bool(step.allowed(actor, obj))
+        finally:
+            obj.status = current
+
+
+def conflict_message(lifecycle: Lifecycle, obj, step: Transition) -> str:
+    """The sentence a request gets when the object is no longer in a state that allows `step`: who
+    moved it there and when ("This order was cancelled at 10:42 by Tempe Buyer."), or its state."""
+    event = _last_event(lifecycle, obj)
     state = lifecycle.label(obj.status)
     tail = f"so it cannot be {step.past} now." if step.past else "so that step is not possible now."
     if event is None or (event.after or {}).get("status") != obj.status:

@@ -80,6 +80,21 @@ def test_a_state_that_changed_while_waiting_is_a_lost_race_not_a_403(ctx):
         services.decline_order(order, actor=approver, reason="Not this year")
 
 
+def test_a_step_just_taken_by_another_request_is_a_lost_race_even_when_read_after_it(ctx):
+    """The decline was sent while the order was pending, but reached the database after the approval
+    committed: it reads the approved order fresh, and the refusal still says what happened (409)."""
+    order = make_order(make_vehicle(), buyer="buyer@tempe.example", quantity="500", status="submitted")
+    approver = user("approver@tempe.example")
+    services.approve_order(order, actor=approver, reason="Budgeted")
+    db.session.commit()
+    fresh = db.session.get(Order, order.id)
+    with pytest.raises(Conflict, match="was approved at .* by Tempe Champion, so it cannot be declined now"):
+        services.decline_order(fresh, actor=approver, reason="Not this year")
+    db.session.rollback()
+    with pytest.raises(PermissionDenied):  # nobody took a step that explains it: a plain lack of rights
+        services.decline_order(db.session.get(Order, order.id), actor=user("buyer@tempe.example"), reason="No")
+
+
 def test_a_required_reason_is_asked_for_before_anything_changes(ctx):
     order = make_order(make_vehicle(), status="approved")
     with pytest.raises(ValidationFailed, match="reason"):
