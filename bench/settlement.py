@@ -18,7 +18,7 @@ from contracts.performance import parse_terms, settle  # noqa: E402
 
 
 def kpi(code, direction, weight, floor, target, stretch=None):
-    data = {"code": code, "name": code, "unit": "", "direction": direction, "weight": weight,
+    data = {"code": code, "name": code, "unit": "count", "direction": direction, "weight": weight,
             "baseline": floor, "floor": floor, "target": target}
     if stretch:
         data["stretch"] = stretch
@@ -31,7 +31,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
     terms = parse_terms({
-        "period": "month", "periods": args.periods, "fixed_fee": "10000.00", "at_risk_fee": "40000.00",
+        "period": "month", "periods": args.periods, "start_date": "2026-01-01", "fixed_fee": "10000.00",
+        "at_risk_fee": "40000.00",
         "bonus_pool": "2000.00", "holdback_pct": "10", "holdback_window": 3,
         "kpis": [kpi("availability", "higher", "0.5", "95", "99", "99.5"),
                  kpi("response", "lower", "0.3", "60", "30", "20"),

@@ -21,6 +21,7 @@ ORGANIZATION_SCHEMA = {
         "entity_type": {"type": ["string", "null"]},
         "population": {"type": ["integer", "null"]},
         "approval_limit": {"type": ["string", "null"]},
+        "address": {"type": "string", "description": "Postal address (lines separated by newlines); \"\" if none"},
     },
 }
 CONSORTIUM_SCHEMA = {
@@ -50,6 +51,7 @@ def organization_json(org, *, with_limit: bool = False) -> dict:
         "name": org.name,
         "entity_type": org.entity_type,
         "population": org.population,
+        "address": org.address,
     }
     if with_limit and org.approval_limit is not None:
         data["approval_limit"] = str(org.approval_limit)

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from consortium.context import SLUG, consortium_ids_of, hash_token
 from consortium.models import (
+    ADDRESS_MAX,
     EMAIL_MAX,
     ORGANIZATION_NAME_MAX,
     PASSWORD_MAX,
@@ -102,14 +103,17 @@ def create_organization(
     entity_type: str | None = None,
     population: int | None = None,
     approval_limit: Decimal | None = None,
+    address: str = "",
     actor=None,
 ) -> Organization:
-    """Create a member, office or vendor organization; a vendor becomes a supplier of `consortium`."""
+    """Create a member, office or vendor organization; a vendor becomes a supplier of `consortium`. The
+    postal address (several lines) is printed on purchase orders."""
     if kind not in ROLES_BY_KIND:
         raise ValidationFailed("Unknown kind of organization.", {"kind": "Choose member, vendor or office."})
     fields: dict[str, str] = {}
     name = clean_text(name, "name", fields, limit=ORGANIZATION_NAME_MAX, required=True)
-    raise_if(fields, "The organization needs a name.")
+    address = clean_text(address, "address", fields, limit=ADDRESS_MAX)
+    raise_if(fields, "Correct the organization's name or postal address.")
     if kind == "member" and (approval_limit is None or approval_limit < 0):
         raise ValidationFailed("A member needs an approval limit.", {"approval_limit": "Zero or more."})
     org = Organization(
@@ -119,6 +123,7 @@ def create_organization(
         entity_type=entity_type,
         population=population,
         approval_limit=approval_limit if kind == "member" else None,
+        address=address,
     )
     db.session.add(org)
     db.session.flush()

@@ -17,6 +17,7 @@ from contracts.observations.models import (
 )
 from contracts.observations.queries import get_observation_or_404
 from contracts.orders.queries import get_order_or_404
+from contracts.performance import UNITS
 from marketplace.api import ID, operation
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
@@ -51,12 +52,21 @@ OBSERVATION_OUT = {
     },
 }
 _MONEY_OUT = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
+_DATE_OUT = {"type": "string", "format": "date"}
 SETTLEMENT_OUT = {
-    "type": "object", "required": ["periods", "windows", "savings", "totals"],
+    "type": "object", "required": ["kpis", "periods", "windows", "savings", "totals"],
     "properties": {
+        "kpis": {"type": "array", "description": "What each KPI code of the terms measures: name and unit.",
+                 "items": {"type": "object", "required": ["code", "name", "unit", "unit_label"],
+                           "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                                          "unit": {"type": "string", "enum": list(UNITS)},
+                                          "unit_label": {"type": "string"}, "min": {"type": "string"},
+                                          "max": {"type": "string"}}}},
         "periods": {"type": "array", "items": {"type": "object", "required": [
-            "period", "pf", "at_risk_earned", "bonus", "credits", "gross", "holdback", "paid_now", "status"],
-            "properties": {"period": {"type": "integer"}, "pf": {"type": "string"}, "at_risk_earned": _MONEY_OUT,
+            "period", "start_date", "end_date", "pf", "at_risk_earned", "bonus", "credits", "gross", "holdback",
+            "paid_now", "status"],
+            "properties": {"period": {"type": "integer"}, "start_date": _DATE_OUT, "end_date": _DATE_OUT,
+                           "pf": {"type": "string"}, "at_risk_earned": _MONEY_OUT,
                            "bonus": _MONEY_OUT, "credits": _MONEY_OUT, "gross": _MONEY_OUT,
                            "holdback": _MONEY_OUT, "paid_now": _MONEY_OUT,
                            "status": {"type": "string", "enum": ["settled", "pending"]}}}},

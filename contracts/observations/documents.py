@@ -7,15 +7,25 @@ from decimal import Decimal
 from markupsafe import Markup, escape
 
 from consortium.context import current_consortium
-from contracts.observations.services import order_period_dates, order_terms
+from contracts.observations.services import order_terms
+from contracts.orders.documents import kpi_label, unit_rate
 from contracts.orders.models import Order
 from contracts.performance import Settlement
 from marketplace.pdf import render_pdf
 from marketplace.templating import number
 
+# Callables (order, period) -> str | None naming the invoices a period's statement supports; the invoices
+# feature registers one (it sits above observations, which never import it).
+INVOICE_REFERENCES: list = []
 
-def render_statement(order: Order, settlement: Settlement, period: int) -> bytes:
-    """The statement of one period: terms, measured values, every step, holdback and amounts payable."""
+
+def render_statement(order: Order, settlement: Settlement, period: int, *,
+                     invoice_reference: str | None = None) -> bytes:
+    """The statement of one period: its dates, the terms, measured values (KPI names and units), every step
+    with factors as percentages, the holdback and the amounts payable. `invoice_reference` (the invoice this
+    statement supports; by default the period's invoices, from INVOICE_REFERENCES) is printed as "Invoice: …"."""
+    if invoice_reference is None and INVOICE_REFERENCES:
+        invoice_reference = INVOICE_REFERENCES[0](order, period)
     terms = order_terms(order)
     result = settlement.period(period)
     window = settlement.window_of(period)
@@ -23,8 +33,10 @@ def render_statement(order: Order, settlement: Settlement, period: int) -> bytes
     return render_pdf(
         "contracts/observations/statement_pdf.html", order=order, terms=terms, settlement=settlement, result=result,
         window=window, verified=verified, savings=settlement.savings_for(period),
-        dates=order_period_dates(order, terms, period), period=period,
+        dates=(result.start_date, result.end_date), period=period,
         kpis={k.code: k for k in terms.kpis}, consortium=current_consortium(),
+        label=lambda code: kpi_label(code, terms), missing=[kpi_label(code, terms) for code in result.missing],
+        unit_rate=unit_rate, invoice_reference=invoice_reference,
     )
 
 

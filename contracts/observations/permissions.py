@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from contracts.orders.permissions import is_member_staff_of, is_vendor_of
 
-# The order states in which values are reported (and corrected), and in which the city decides on them.
-REPORTING_ORDER_STATES = ("active",)
-DECIDING_ORDER_STATES = ("active", "completed")
+# The order states in which values are reported (and corrected), and in which the city decides on them. A
+# terminated order's periods that had started still run to their end, so they are still measured.
+REPORTING_ORDER_STATES = ("active", "terminated")
+DECIDING_ORDER_STATES = ("active", "terminated", "completed")
 
 
 def can_report_observation(user, order) -> bool:
-    """The order's vendor, while the order is active."""
+    """The order's vendor, while the order is active (or terminated: its started periods still run)."""
     return is_vendor_of(user, order) and order.status in REPORTING_ORDER_STATES
 
 
 def can_verify_observation(user, observation) -> bool:
-    """The buying member's buyers and approvers, while the order is active or completed."""
+    """The buying member's buyers and approvers, while the order is active, terminated or completed."""
     order = observation.order
     return is_member_staff_of(user, order) and order.status in DECIDING_ORDER_STATES
 

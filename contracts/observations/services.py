@@ -16,12 +16,13 @@ so of a verify and a dispute racing for the same value exactly one wins; the oth
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import inspect, select
 
-from consortium.models import User
+from consortium.models import Consortium, User
 from contracts.observations.models import NOTE_MAX, OBSERVATION_STATUSES, Observation
 from contracts.observations.permissions import (
     REPORTING_ORDER_STATES,
@@ -32,6 +33,8 @@ from contracts.observations.permissions import (
 )
 from contracts.orders.models import Order
 from contracts.performance import (
+    MAX_PERIODS,
+    Measure,
     Settlement,
     Terms,
     TermsError,
@@ -41,12 +44,13 @@ from contracts.performance import (
     period_dates,
     settle,
 )
-from contracts.vehicles import models as vehicle_models
 from marketplace import audit
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, PermissionDenied
 from marketplace.extensions import db
+from marketplace.formats import day, period_span
 from marketplace.inputs import clean_text, parse_period, raise_if
+from marketplace.templating import local_zone
 from marketplace.transitions import Lifecycle, run, transition
 
 CITY_ONLY = "Only the buying city verifies or disputes measurements; the vendor cannot."
@@ -67,7 +71,8 @@ def _decided(obs: Observation, ctx) -> None:
 def _corrected(obs: Observation, ctx) -> None:
     """The vendor's new value (validated here, after the state and the permission are checked)."""
     fields: dict[str, str] = {}
-    value = _value(ctx["data"].get("value"), fields)
+    terms = order_terms(obs.order)
+    value = _value(ctx["data"].get("value"), fields, terms.measure(obs.kpi) if terms is not None else None)
     note = clean_text(ctx["data"].get("note"), "note", fields, limit=NOTE_MAX)
     raise_if(fields, "The correction has problems to correct.")
     inspect(obs).info["corrected_from"] = str(obs.value)  # for the audit event (see _correction_audit)
@@ -95,36 +100,102 @@ OBSERVATION_LIFECYCLE = Lifecycle(
 
 
 def order_terms(order: Order) -> Terms | None:
-    """The order's performance terms, or None for an order without them."""
-    return parse_terms(order.performance) if order.performance else None
+    """The order's performance terms, or None for an order without them. A terminated order's terms end
+    with its last period (the periods that had not started never run)."""
+    if not order.performance:
+        return None
+    terms = parse_terms(order.performance)
+    if order.last_period is not None and order.last_period < terms.periods:
+        terms = replace(terms, periods=order.last_period)
+    return terms
 
 
-def _value(raw, fields: dict) -> Decimal | None:
+def _value(raw, fields: dict, measure: Measure | None = None) -> Decimal | None:
     try:
-        return parse_observation_value(raw)
+        return parse_observation_value(raw, measure)
     except TermsError as err:
         fields["value"] = err.fields.get("value", "Enter the measured value as a number, such as 97.2.")
         return None
 
 
+# --- the clock ------------------------------------------------------------------------------------------
+
+
+def now() -> datetime:
+    """The observations' only clock (timezone-aware). Tests move time with
+    `monkeypatch.setattr(contracts.observations.services, "now", ...)`; every caller reads it as `now()`
+    through `consortium_today`, never by calling `datetime.now` itself."""
+    return utcnow()
+
+
+def consortium_today(order: Order) -> date:
+    """Today's date where the order's consortium is (DESIGN: its time zone decides when a period has ended):
+    at 23:30 on 31 March in Phoenix it is still 31 March, although it is 1 April in UTC."""
+    zone = db.session.scalar(select(Consortium.time_zone).where(Consortium.id == order.consortium_id))
+    return now().astimezone(local_zone(zone or "UTC")).date()
+
+
+# --- periods ---------------------------------------------------------------------------------------------
+
+
+def period_label(terms: Terms, period: int) -> str:
+    """"Period 4 (Jan–Mar 2027)"."""
+    return f"Period {period} ({period_span(*period_dates(terms.start_date, terms, period))})"
+
+
+def reportable_from(terms: Terms, period: int) -> date:
+    """The first day a period can be reported: the day after its last."""
+    return period_dates(terms.start_date, terms, period)[1] + timedelta(days=1)
+
+
+def next_reportable(order: Order, terms: Terms) -> str | None:
+    """When the next period can be reported, as the order page says it ("Period 4 (Jan–Mar 2027) can be
+    reported from 1 Apr 2027"); None once every period of the term has ended."""
+    ended = order_elapsed_periods(order, terms)
+    if ended >= terms.periods:
+        return None
+    return f"{period_label(terms, ended + 1)} can be reported from {day(reportable_from(terms, ended + 1))}."
+
+
+def _check_period(order: Order, terms: Terms, raw, fields: dict) -> int | None:
+    """The period number, if it lies within the term (400 with a field message otherwise); the period must
+    also have ended in the consortium's time zone (409: the request is right, only too early)."""
+    period = parse_period(raw, "period", fields, high=MAX_PERIODS)
+    if period is not None and period > terms.periods:
+        fields["period"] = (f"This order was terminated after period {terms.periods}; period {period} never runs."
+                            if order.last_period is not None else
+                            f"This order has {terms.periods} periods; period {period} is beyond its term.")
+        return None
+    return period
+
+
+def _require_ended(order: Order, terms: Terms, period: int) -> None:
+    if order_elapsed_periods(order, terms) < period:
+        raise Conflict(f"{period_label(terms, period)} has not ended yet: it can be reported from "
+                       f"{day(reportable_from(terms, period))}.",
+                       {"period": f"Can be reported from {day(reportable_from(terms, period))}."})
+
+
 def report_observation(order: Order, data: dict, *, actor: User) -> Observation:
-    """The vendor reports one measured value for one period and KPI of an active order."""
+    """The vendor reports one measured value for one period and KPI of an active order: the period must be
+    within the term and over (in the consortium's time zone), the value inside its unit's bounds."""
     if order.status not in REPORTING_ORDER_STATES:
-        raise Conflict(f"Measurements are reported on active orders (this one is {order.status}).")
+        raise Conflict(f"Measurements are reported on active or terminated orders (this one is {order.status}).")
     if not can_report_observation(actor, order):
         raise PermissionDenied(VENDOR_ONLY)
     terms = order_terms(order)
     if terms is None:
         raise Conflict("This order has no performance terms to measure.")
     fields: dict[str, str] = {}
-    period = parse_period(data.get("period"), "period", fields, high=terms.periods)
+    period = _check_period(order, terms, data.get("period"), fields)
     kpi = data.get("kpi")
     codes = terms.kpi_codes()
     if not isinstance(kpi, str) or kpi not in codes:
         fields["kpi"] = "Choose one of this order's KPIs: " + ", ".join(sorted(codes)) + "."
-    value = _value(data.get("value"), fields)
+    value = _value(data.get("value"), fields, terms.measure(kpi) if isinstance(kpi, str) else None)
     note = clean_text(data.get("note"), "note", fields, limit=NOTE_MAX)
     raise_if(fields, "The measurement has problems to correct.")
+    _require_ended(order, terms, period)
     existing = db.session.scalar(select(Observation).where(
         Observation.order_id == order.id, Observation.period == period, Observation.kpi == kpi))
     if existing is not None:
@@ -162,25 +233,20 @@ def verified_values(order: Order) -> dict[tuple[int, str], Decimal]:
     return {(period, kpi): value for period, kpi, value in rows}
 
 
-def performance_start(order: Order) -> date | None:
-    """The first day of period 1: the delivery start, else the day the vendor accepted the order."""
-    return order.delivery_start or (order.accepted_at.date() if order.accepted_at else None)
-
-
 def order_elapsed_periods(order: Order, terms: Terms, on: date | None = None) -> int:
-    """How many of the order's periods have ended (none before performance starts)."""
-    start = performance_start(order)
-    return 0 if start is None else elapsed_periods(start, terms, on or vehicle_models.today())
+    """How many of the order's periods have ended by `on` (default: today in the consortium's zone); the
+    periods run from the terms' start date."""
+    return elapsed_periods(terms.start_date, terms, on or consortium_today(order))
 
 
-def order_period_dates(order: Order, terms: Terms, period: int) -> tuple[date, date] | None:
-    """The first and last day of one of the order's periods, once performance has a start."""
-    start = performance_start(order)
-    return None if start is None else period_dates(start, terms, period)
+def order_period_dates(order: Order, terms: Terms, period: int) -> tuple[date, date]:
+    """The first and last day of one of the order's periods (from the terms' start date)."""
+    return period_dates(terms.start_date, terms, period)
 
 
 def settlement_for(order: Order) -> Settlement | None:
-    """The settlement of an order with terms, from its verified observations (never stored)."""
+    """The settlement of an order with terms, from its verified observations (never stored); every period
+    row carries its start and end dates."""
     terms = order_terms(order)
     if terms is None:
         return None

@@ -7,13 +7,14 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user
 from markupsafe import Markup
 
-from contracts.observations import services
+from contracts.observations import queries, services
 from contracts.observations.documents import kpi_chart, render_statement
 from contracts.observations.models import NOTE_MAX, VALUE_TEXT_MAX
 from contracts.observations.permissions import can_report_observation
 from contracts.observations.queries import get_observation_or_404
 from contracts.orders.models import Order
 from contracts.orders.queries import ORDER_PANELS, get_order_or_404, order_page_context
+from marketplace.confirm import check_step, confirmation, reason_error, render_confirmation
 from marketplace.errors import DomainError, PermissionDenied
 from marketplace.extensions import db
 from marketplace.inputs import REASON_LIMIT, parse_period
@@ -33,15 +34,26 @@ def performance_panel(order: Order) -> Markup:
         if obs.status == "verified":
             verified.setdefault(obs.kpi, {})[obs.period] = obs.value
     charts = [(k, kpi_chart(k, verified.get(k.code, {}), terms.periods)) for k in terms.kpis]
+    measures = {m.code: m for m in terms.measures()}
     return Markup(render_template(
         "contracts/observations/_panel.html", order=order, terms=terms, settlement=settlement,
         observations=observations, charts=charts, can_report=can_report_observation(current_user, order),
         may=lambda step, obs: services.OBSERVATION_LIFECYCLE.may(step, current_user, obs),
-        codes=sorted(terms.kpi_codes()), note_max=NOTE_MAX, reason_max=REASON_LIMIT, value_max=VALUE_TEXT_MAX,
+        measures=measures, ended=services.order_elapsed_periods(order, terms),
+        next_reportable=services.next_reportable(order, terms),
+        note_max=NOTE_MAX, reason_max=REASON_LIMIT, value_max=VALUE_TEXT_MAX,
     ))
 
 
 ORDER_PANELS.append(performance_panel)
+
+
+def _refused(order_id: int, err: DomainError):
+    """The order page with what went wrong, at the error's status (a lost race: who did what, and when)."""
+    db.session.rollback()
+    flash(err.in_full, "error")
+    page = render_template("contracts/orders/order.html", **order_page_context(get_order_or_404(order_id)))
+    return page, err.status
 
 
 def _act(order_id: int, action, message: str):
@@ -53,10 +65,7 @@ def _act(order_id: int, action, message: str):
         db.session.rollback()
         raise
     except DomainError as err:
-        db.session.rollback()
-        flash(err.in_full, "error")
-        page = render_template("contracts/orders/order.html", **order_page_context(get_order_or_404(order_id)))
-        return page, err.status
+        return _refused(order_id, err)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("orders.order", order_id=order_id) + "#performance")
@@ -77,12 +86,46 @@ def verify(observation_id: int):
                 f"Verified {obs.kpi} for period {obs.period}: it now counts for payment.")
 
 
-@bp.route("/observations/<int:observation_id>/dispute", methods=["POST"])
+def _dispute_page(obs):
+    order = obs.order
+    return confirmation(
+        services.OBSERVATION_LIFECYCLE, "dispute", obs, name=f"{obs.kpi} for period {obs.period}",
+        title=f"Dispute {obs.kpi} for period {obs.period} of order {order.reference}?",
+        button="Dispute the value", action=url_for("performance.dispute", observation_id=obs.id),
+        back=url_for("orders.order", order_id=order.id) + "#performance",
+        consequences=queries.dispute_consequences(obs),
+        seen_by=[f"{order.vendor.name} sees the value as disputed, with your reason, on the order's page; so do "
+                 f"{order.member.name}'s buyers and approvers and the consortium office."],
+        undo="This cannot be undone: only a corrected value from the vendor can be verified.")
+
+
+@bp.route("/observations/<int:observation_id>/dispute", methods=["GET", "POST"])
 def dispute(observation_id: int):
+    """GET: the confirmation page (403, or 409 on the order page, as the POST would answer). POST: dispute,
+    or the confirmation page again with the reason's message and what was typed."""
     obs = get_observation_or_404(observation_id)
-    return _act(obs.order_id,
-                lambda: services.dispute_observation(obs, actor=current_user, reason=request.form.get("reason")),
-                f"Disputed {obs.kpi} for period {obs.period}: the vendor can correct it.")
+    if request.method == "GET":
+        try:
+            check_step(services.OBSERVATION_LIFECYCLE, "dispute", current_user, obs)
+        except PermissionDenied:
+            raise
+        except DomainError as err:
+            return _refused(obs.order_id, err)
+        return render_confirmation(_dispute_page(obs))
+    reason = request.form.get("reason")
+    try:
+        services.dispute_observation(obs, actor=current_user, reason=reason)
+    except PermissionDenied:
+        db.session.rollback()
+        raise
+    except DomainError as err:
+        if not reason_error(err):
+            return _refused(obs.order_id, err)
+        db.session.rollback()
+        return render_confirmation(_dispute_page(get_observation_or_404(observation_id)), reason=reason, error=err)
+    db.session.commit()
+    flash(f"Disputed {obs.kpi} for period {obs.period}: the vendor can correct it.", "success")
+    return redirect(url_for("orders.order", order_id=obs.order_id) + "#performance")
 
 
 @bp.route("/observations/<int:observation_id>/correct", methods=["POST"])

@@ -9,7 +9,8 @@ Callers import from here: ``from contracts.performance import parse_terms, settl
   not-to-exceed);
 - :mod:`~contracts.performance.settlement`: :func:`settle` over every period, windows and totals;
 - :mod:`~contracts.performance.periods`: period dates;
-- :mod:`~contracts.performance.amounts`: cents, exact contexts and the canonical strings of JSON.
+- :mod:`~contracts.performance.amounts`: cents, exact contexts and the canonical strings of JSON;
+- :mod:`~contracts.performance.schema`: the JSON Schema of the terms, for the API's OpenAPI document.
 """
 
 from contracts.performance.formulas import (
@@ -21,6 +22,7 @@ from contracts.performance.formulas import (
     shared_savings,
 )
 from contracts.performance.periods import PERIOD_MONTHS, elapsed_periods, period_dates
+from contracts.performance.schema import TERMS_SCHEMA
 from contracts.performance.settlement import (
     KpiResult,
     PeriodResult,
@@ -35,16 +37,19 @@ from contracts.performance.terms import (
     DIRECTIONS,
     KPI_CODE_MAX,
     KPI_NAME_MAX,
-    KPI_UNIT_MAX,
     MAX_ADJUSTMENTS,
     MAX_KPIS,
     MAX_PERIODS,
     MAX_TIERS,
     NUMBER_TEXT_MAX,
     PERIOD_UNITS,
+    UNIT_LABELS,
+    UNITS,
     Adjustment,
+    Bound,
     CreditTier,
     Kpi,
+    Measure,
     ServiceCredits,
     SharedSavings,
     Terms,
@@ -57,7 +62,6 @@ __all__ = [
     "DIRECTIONS",
     "KPI_CODE_MAX",
     "KPI_NAME_MAX",
-    "KPI_UNIT_MAX",
     "MAX_ADJUSTMENTS",
     "MAX_KPIS",
     "MAX_PERIODS",
@@ -65,10 +69,15 @@ __all__ = [
     "NUMBER_TEXT_MAX",
     "PERIOD_MONTHS",
     "PERIOD_UNITS",
+    "TERMS_SCHEMA",
+    "UNITS",
+    "UNIT_LABELS",
     "Adjustment",
+    "Bound",
     "CreditTier",
     "Kpi",
     "KpiResult",
+    "Measure",
     "PeriodResult",
     "SavingsResult",
     "SavingsRow",

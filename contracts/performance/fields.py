@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, localcontext
 from typing import Any
 
@@ -19,6 +20,9 @@ from marketplace.numbers import CENT, MAX_MONEY, number_text
 from marketplace.text import excerpt, nfc, text_problem
 
 _CODE = re.compile(rf"[a-z][a-z0-9_]{{0,{KPI_CODE_MAX - 1}}}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# A term starts within these days, so that even the longest term's period dates stay computable.
+DATE_LOW, DATE_HIGH = date(1900, 1, 1), date(2199, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -170,9 +174,33 @@ class Fields:
             return None
         return text
 
+    def date(self, key: str) -> date | None:
+        """A required ISO date ("2026-01-01"); a ``date`` is taken as it is."""
+        present, raw = self._get(key, REQUIRED)
+        if not present:
+            return None
+        if isinstance(raw, date):
+            return raw
+        if not isinstance(raw, str) or not _DATE.fullmatch(raw):
+            self.error(key, 'must be a date written as YYYY-MM-DD, e.g. "2026-01-01"')
+            return None
+        try:
+            value = date.fromisoformat(raw)
+        except ValueError:
+            self.error(key, "is not a date that exists")
+            return None
+        if not DATE_LOW <= value <= DATE_HIGH:
+            self.error(key, f"must be from {DATE_LOW.isoformat()} to {DATE_HIGH.isoformat()}")
+            return None
+        return value
+
     def choice(self, key: str, choices: tuple[str, ...]) -> str | None:
         present, raw = self._get(key, REQUIRED)
         if not present:
+            return None
+        problem = text_problem(raw) if isinstance(raw, str) else None
+        if problem:
+            self.error(key, problem)
             return None
         if raw not in choices:
             self.error(key, "must be one of " + ", ".join(choices))

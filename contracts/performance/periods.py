@@ -7,9 +7,8 @@ Pure Python with no database and no Flask.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, timedelta
-
-from dateutil.relativedelta import relativedelta
 
 from contracts.performance.terms import Terms
 
@@ -20,7 +19,11 @@ __all__ = ["PERIOD_MONTHS", "elapsed_periods", "period_dates"]
 
 def _boundary(start: date, unit: str, count: int) -> date:
     """The first day after `count` periods (always counted from `start`, so clamping never accumulates)."""
-    return start + relativedelta(months=PERIOD_MONTHS[unit] * count)
+    # Plain month arithmetic (what dateutil's relativedelta does, several times faster: a long settlement
+    # dates every period).
+    year, month = divmod(start.year * 12 + start.month - 1 + PERIOD_MONTHS[unit] * count, 12)
+    month += 1
+    return date(year, month, min(start.day, monthrange(year, month)[1]))
 
 
 def period_dates(start: date, terms: Terms, period: int) -> tuple[date, date]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
@@ -30,7 +31,8 @@ from contracts.performance.amounts import (
 )
 from contracts.performance.fields import to_decimal
 from contracts.performance.formulas import SavingsResult, bonus_fraction, pf_fraction, service_credit, shared_savings
-from contracts.performance.terms import Kpi, Terms
+from contracts.performance.periods import period_dates
+from contracts.performance.terms import Kpi, Measure, Terms
 
 __all__ = ["KpiResult", "PeriodResult", "SavingsRow", "Settlement", "Totals", "WindowResult", "settle"]
 
@@ -60,6 +62,8 @@ class PeriodResult:
     """One period's settlement. A pending period has zero amounts and lists what is missing."""
 
     period: int
+    start_date: date
+    end_date: date
     status: str  # "settled" | "pending"
     pf: Decimal
     bonus_factor: Decimal  # Σ weight · bonus factor over KPIs with a stretch
@@ -77,6 +81,8 @@ class PeriodResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "period": self.period,
+            "start_date": self.start_date.isoformat(),
+            "end_date": self.end_date.isoformat(),
             "pf": plain(self.pf),
             "at_risk_earned": money(self.at_risk_earned),
             "bonus": money(self.bonus),
@@ -149,10 +155,13 @@ class Settlement:
     windows: tuple[WindowResult, ...]
     savings: tuple[SavingsRow, ...]
     totals: Totals
+    measures: tuple[Measure, ...] = ()  # every observable code: name, unit and bounds
 
     def to_json(self) -> dict[str, Any]:
-        """The settlement JSON of DESIGN section 7 (money as strings with 2 decimals)."""
+        """The settlement JSON of DESIGN section 7 (money as strings with 2 decimals), with what each KPI
+        code measures (name and unit) so the periods' figures can be read."""
         return {
+            "kpis": [_measure_json(m) for m in self.measures],
             "periods": [period.to_json() for period in self.periods],
             "windows": [window.to_json() for window in self.windows],
             "savings": [row.to_json() for row in self.savings],
@@ -180,6 +189,15 @@ class Settlement:
         return None
 
 
+def _measure_json(measure: Measure) -> dict[str, Any]:
+    data: dict[str, Any] = {"code": measure.code, "name": measure.name, "unit": measure.unit,
+                            "unit_label": measure.unit_label}
+    for key in ("min", "max"):
+        if getattr(measure, key) is not None:
+            data[key] = plain(getattr(measure, key))
+    return data
+
+
 Observations = Mapping[tuple[int, str], Decimal]
 
 
@@ -199,7 +217,7 @@ def settle(terms: Terms, observations: Observations, *, through_period: int | No
         )
         windows = _settle_windows(terms, periods)
         savings = _settle_savings(terms, observations, last)
-        return Settlement(periods, windows, savings, _totals(periods, windows, savings))
+        return Settlement(periods, windows, savings, _totals(periods, windows, savings), terms.measures())
 
 
 class _Plan:
@@ -228,8 +246,9 @@ def _settle_period(plan: _Plan, number: int, observations: Observations, in_rang
     terms = plan.terms
     values = {code: _observed(observations, number, code) for code in plan.required}
     missing = tuple(code for code, value in values.items() if value is None)
+    start, end = period_dates(terms.start_date, terms, number)
     if missing or not in_range:
-        return _pending_period(number, missing)
+        return _pending_period(number, start, end, missing)
 
     pf_total, bonus_total = F0, F0
     kpi_results = []
@@ -262,6 +281,8 @@ def _settle_period(plan: _Plan, number: int, observations: Observations, in_rang
     holdback = percent_of(terms.holdback_pct, gross)
     return PeriodResult(
         period=number,
+        start_date=start,
+        end_date=end,
         status=SETTLED,
         pf=factor(pf_total),
         bonus_factor=factor(bonus_total),
@@ -287,10 +308,12 @@ def _weighted(weight: Fraction, share: Fraction) -> Fraction:
     return weight * share
 
 
-def _pending_period(number: int, missing: tuple[str, ...]) -> PeriodResult:
+def _pending_period(number: int, start: date, end: date, missing: tuple[str, ...]) -> PeriodResult:
     zero = ZERO_MONEY
     return PeriodResult(
         period=number,
+        start_date=start,
+        end_date=end,
         status=PENDING,
         pf=Decimal(0),
         bonus_factor=Decimal(0),

@@ -9,6 +9,7 @@ characters, no lone surrogates); see :mod:`contracts.performance.fields`. Pure P
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
@@ -29,17 +30,20 @@ from contracts.performance.fields import (
 from contracts.performance.terms import (
     ADJUSTMENT_REASON_MAX,
     CREDIT_APPLIES_TO,
+    CREDITS_UNIT,
     DIRECTIONS,
     KPI_NAME_MAX,
-    KPI_UNIT_MAX,
     MAX_ADJUSTMENTS,
     MAX_KPIS,
     MAX_PERIODS,
     MAX_TIERS,
     PERIOD_UNITS,
+    SAVINGS_UNIT,
+    UNITS,
     Adjustment,
     CreditTier,
     Kpi,
+    Measure,
     ServiceCredits,
     SharedSavings,
     Terms,
@@ -52,6 +56,7 @@ _TERMS_KEYS = frozenset(
     {
         "period",
         "periods",
+        "start_date",
         "fixed_fee",
         "at_risk_fee",
         "bonus_pool",
@@ -63,13 +68,14 @@ _TERMS_KEYS = frozenset(
     }
 )
 _KPI_KEYS = frozenset(
-    {"code", "name", "unit", "direction", "weight", "baseline", "floor", "target", "stretch"}
+    {"code", "name", "unit", "direction", "weight", "baseline", "floor", "target", "stretch", "min", "max"}
 )
-_CREDITS_KEYS = frozenset({"kpi", "applies_to", "tiers", "cap_pct"})
+_CREDITS_KEYS = frozenset({"kpi", "unit", "applies_to", "tiers", "cap_pct"})
 _TIER_KEYS = frozenset({"below", "credit_pct"})
 _SAVINGS_KEYS = frozenset(
     {
         "kpi",
+        "unit",
         "baseline_use",
         "adjustments",
         "unit_price",
@@ -94,14 +100,15 @@ def parse_terms(data: Mapping[str, Any]) -> Terms:
     top = Fields(data, "", errors, _TERMS_KEYS)
     period = top.choice("period", PERIOD_UNITS)
     periods = top.integer("periods", 1, MAX_PERIODS)
+    start_date = top.date("start_date")
     fixed_fee = top.number("fixed_fee", MONEY)
     at_risk_fee = top.number("at_risk_fee", MONEY)
     bonus_pool = top.number("bonus_pool", MONEY, default=ZERO_MONEY)
     holdback_pct = top.number("holdback_pct", PERCENT, default=Decimal(0))
     holdback_window = _parse_holdback_window(top, holdback_pct, periods)
     kpis = _parse_kpis(top, errors)
-    service_credits = _parse_service_credits(top.raw("service_credits"), errors)
-    savings = _parse_shared_savings(top.raw("shared_savings"), errors)
+    service_credits = _parse_service_credits(top.raw("service_credits"), errors, kpis)
+    savings = _parse_shared_savings(top.raw("shared_savings"), errors, kpis)
     _check_pay_needs_kpis(top, at_risk_fee, bonus_pool, kpis)
     if errors.fields:
         raise TermsError(errors.fields)
@@ -109,6 +116,7 @@ def parse_terms(data: Mapping[str, Any]) -> Terms:
     return Terms(
         period=period,
         periods=periods,
+        start_date=start_date,
         fixed_fee=fixed_fee,
         at_risk_fee=at_risk_fee,
         bonus_pool=bonus_pool,
@@ -120,15 +128,34 @@ def parse_terms(data: Mapping[str, Any]) -> Terms:
     )
 
 
-def parse_observation_value(raw: Any) -> Decimal:
-    """Validate one reported KPI value (same rules as a measurement in the terms).
+def parse_observation_value(raw: Any, measure: Measure | None = None) -> Decimal:
+    """Validate one reported KPI value (same rules as a measurement in the terms), and, given what the
+    code measures, keep it inside its unit's bounds and the KPI's min/max.
 
-    Raises :class:`TermsError` with the message under ``"value"``.
+    Raises :class:`TermsError` with the message under ``"value"``, naming the bound it broke
+    ("Enter at most 100: Availability is a percentage.").
     """
     try:
-        return check_number(raw, MEASURE)
+        value = check_number(raw, MEASURE)
     except ValueError as err:
         raise TermsError({"value": str(err)}) from None
+    bound = measure.broken_bound(value) if measure is not None else None
+    if bound is not None:
+        raise TermsError({"value": f"Enter at {bound.side} {plain(bound.limit)}: {measure.bound_reason(bound)}."})
+    return value
+
+
+def bound_message(measure: Measure, value: Decimal) -> str | None:
+    """Why a value of the terms (a baseline, floor, target, stretch or threshold) cannot be one of
+    ``measure``, or None when it fits: "Availability is a percentage: enter at most 100."."""
+    bound = measure.broken_bound(value)
+    if bound is None:
+        return None
+    limit = plain(bound.limit)
+    if bound.by_unit:
+        return f"{measure.name} is {measure.unit_noun}: enter at {bound.side} {limit}."
+    word = "max" if bound.side == "most" else "min"
+    return f"is outside this KPI's {word} {limit}: enter at {bound.side} {limit}."
 
 
 def _parse_holdback_window(top: Fields, holdback_pct: Decimal | None, periods: int | None) -> int | None:
@@ -169,20 +196,47 @@ def _parse_kpi(raw: Any, path: str, errors: Errors) -> Kpi | None:
     values = {
         "code": fields.code("code"),
         "name": fields.text("name", KPI_NAME_MAX),
-        "unit": fields.text("unit", KPI_UNIT_MAX, allow_empty=True),
+        "unit": fields.choice("unit", UNITS),
         "direction": fields.choice("direction", DIRECTIONS),
         "weight": fields.number("weight", WEIGHT),
         "baseline": fields.number("baseline", MEASURE),
         "floor": fields.number("floor", MEASURE),
         "target": fields.number("target", MEASURE),
         "stretch": fields.number("stretch", MEASURE, default=None),
+        "min": fields.number("min", MEASURE, default=None),
+        "max": fields.number("max", MEASURE, default=None),
     }
-    if any(value is None for key, value in values.items() if key != "stretch"):
+    optional = ("stretch", "min", "max")
+    if any(value is None for key, value in values.items() if key not in optional):
         return None
-    if data.get("stretch") is not None and values["stretch"] is None:
+    if any(data.get(key) is not None and values[key] is None for key in optional):
         return None
     kpi = Kpi(**values)
-    return kpi if _check_kpi_order(kpi, fields) else None
+    ordered = _check_kpi_order(kpi, fields)
+    return kpi if _check_kpi_bounds(kpi, fields) and ordered else None
+
+
+def _check_kpi_bounds(kpi: Kpi, fields: Fields) -> bool:
+    """min/max inside the unit's bounds with min < max; every value of the KPI inside both."""
+    ok = True
+    unit_only = replace(kpi.measure(), min=None, max=None)
+    for key in ("min", "max"):
+        value = getattr(kpi, key)
+        message = bound_message(unit_only, value) if value is not None else None
+        if message:
+            fields.error(key, message)
+            ok = False
+    if ok and kpi.min is not None and kpi.max is not None and kpi.min >= kpi.max:
+        fields.error("max", f"must be above min {plain(kpi.min)}")
+        ok = False
+    measure = kpi.measure() if ok else unit_only
+    for key in ("baseline", "floor", "target", "stretch"):
+        value = getattr(kpi, key)
+        message = bound_message(measure, value) if value is not None else None
+        if message:
+            fields.error(key, message)
+            ok = False
+    return ok
 
 
 def _check_kpi_order(kpi: Kpi, fields: Fields) -> bool:
@@ -203,7 +257,22 @@ def _check_kpi_order(kpi: Kpi, fields: Fields) -> bool:
     return ok
 
 
-def _parse_service_credits(raw: Any, errors: Errors) -> ServiceCredits | None:
+def _block_measure(fields: Fields, code: str | None, kpis: tuple[Kpi, ...] | None, default: str) -> Measure | None:
+    """What the code of a service-credit or shared-savings block measures: the KPI of that code (whose unit
+    the block may repeat but not contradict), else the block's ``unit`` (``default`` when absent)."""
+    unit = fields.choice("unit", UNITS) if fields.raw("unit") is not None else default
+    if code is None or unit is None:
+        return None
+    kpi = next((k for k in kpis or () if k.code == code), None)
+    if kpi is None:
+        return Measure(code, code, unit)
+    if fields.raw("unit") is not None and unit != kpi.unit:
+        fields.error("unit", f"must be {kpi.unit}, the unit of the KPI {code}")
+        return None
+    return kpi.measure()
+
+
+def _parse_service_credits(raw: Any, errors: Errors, kpis: tuple[Kpi, ...] | None) -> ServiceCredits | None:
     if raw is None:
         return None
     data = as_object(raw, "service_credits", errors)
@@ -211,15 +280,16 @@ def _parse_service_credits(raw: Any, errors: Errors) -> ServiceCredits | None:
         return None
     fields = Fields(data, "service_credits", errors, _CREDITS_KEYS)
     kpi = fields.code("kpi")
+    measure = _block_measure(fields, kpi, kpis, CREDITS_UNIT)
     applies_to = fields.choice("applies_to", CREDIT_APPLIES_TO)
     cap_pct = fields.number("cap_pct", PERCENT)
-    tiers = _parse_tiers(fields, errors)
-    if kpi is None or applies_to is None or cap_pct is None or tiers is None:
+    tiers = _parse_tiers(fields, errors, measure)
+    if measure is None or applies_to is None or cap_pct is None or tiers is None:
         return None
-    return ServiceCredits(kpi=kpi, applies_to=applies_to, tiers=tiers, cap_pct=cap_pct)
+    return ServiceCredits(kpi=measure.code, applies_to=applies_to, tiers=tiers, cap_pct=cap_pct, unit=measure.unit)
 
 
-def _parse_tiers(fields: Fields, errors: Errors) -> tuple[CreditTier, ...] | None:
+def _parse_tiers(fields: Fields, errors: Errors, measure: Measure | None) -> tuple[CreditTier, ...] | None:
     items = fields.items("tiers", MAX_TIERS, required=True)
     if items is None:
         return None
@@ -236,6 +306,10 @@ def _parse_tiers(fields: Fields, errors: Errors) -> tuple[CreditTier, ...] | Non
         tier_fields = Fields(data, path, errors, _TIER_KEYS)
         below = tier_fields.number("below", MEASURE)
         credit_pct = tier_fields.number("credit_pct", PERCENT)
+        message = bound_message(measure, below) if measure is not None and below is not None else None
+        if message:
+            tier_fields.error("below", message)
+            below = None
         ok = below is not None and credit_pct is not None
         tiers.append(CreditTier(below, credit_pct) if ok else None)
     if any(tier is None for tier in tiers):
@@ -264,15 +338,18 @@ def _check_tier_order(tiers: tuple[CreditTier, ...], errors: Errors) -> bool:
     return ok
 
 
-def _parse_shared_savings(raw: Any, errors: Errors) -> SharedSavings | None:
+def _parse_shared_savings(raw: Any, errors: Errors, kpis: tuple[Kpi, ...] | None) -> SharedSavings | None:
     if raw is None:
         return None
     data = as_object(raw, "shared_savings", errors)
     if data is None:
         return None
     fields = Fields(data, "shared_savings", errors, _SAVINGS_KEYS)
+    code = fields.code("kpi")
+    measure = _block_measure(fields, code, kpis, SAVINGS_UNIT)
     values = {
-        "kpi": fields.code("kpi"),
+        "kpi": code,
+        "unit": measure.unit if measure is not None else None,
         "baseline_use": fields.number("baseline_use", USE),
         "adjustments": _parse_adjustments(fields, errors),
         "unit_price": fields.number("unit_price", PRICE),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,7 +22,7 @@ def availability_kpi(**changes) -> dict:
     kpi = {
         "code": "availability",
         "name": "Street light availability",
-        "unit": "%",
+        "unit": "percent",
         "direction": "higher",
         "weight": "1",
         "baseline": "92.0",
@@ -38,6 +39,7 @@ def streetlight_data(**changes) -> dict:
     data = {
         "period": "month",
         "periods": 3,
+        "start_date": "2026-01-01",
         "fixed_fee": "10000.00",
         "at_risk_fee": "40000.00",
         "bonus_pool": "2000.00",
@@ -108,10 +110,20 @@ def changed(data: dict, path: tuple, value) -> dict:
     return data
 
 
+def month_dates(period: int, year: int = 2026) -> tuple[str, str]:
+    """The first and last day of monthly period ``period`` (1–12) of terms starting on 1 January."""
+    first = date(year, period, 1)
+    after = date(year + period // 12, period % 12 + 1, 1)
+    return first.isoformat(), (after - timedelta(days=1)).isoformat()
+
+
 def period_row(period, pf, at_risk_earned, bonus, gross, holdback, paid_now, credits="0.00") -> dict:
-    """A settled period as DESIGN section 7 spells it."""
+    """A settled monthly period (terms starting on 1 January 2026) as DESIGN section 7 spells it."""
+    start_date, end_date = month_dates(period)
     return {
         "period": period,
+        "start_date": start_date,
+        "end_date": end_date,
         "pf": pf,
         "at_risk_earned": at_risk_earned,
         "bonus": bonus,

@@ -45,6 +45,8 @@ CASES = [
     case("POST", f"{C}/observations/<int:observation_id>/dispute", "/c/gpsr/observations/{obs}/dispute",
          setup=_observation(), data={"reason": "Outage log disagrees"},
          anon=302, buyer=302, vendor=403, admin=403, other=404),
+    case("GET", f"{C}/observations/<int:observation_id>/dispute", "/c/gpsr/observations/{obs}/dispute",
+         setup=_observation(), anon=302, buyer=200, vendor=403, admin=403, other=404),
     case("POST", f"{C}/observations/<int:observation_id>/correct", "/c/gpsr/observations/{obs}/correct",
          setup=_observation("disputed"), data={"value": "96.8", "note": "Re-exported"},
          anon=302, buyer=403, vendor=302, admin=403, other=404),

@@ -12,19 +12,19 @@ from tests.conftest import fetch
 from tests.contracts.order_factories import lines_for, make_vehicle
 
 EXAMPLE_A = {
-    "period": "month", "periods": 3, "fixed_fee": "10000.00", "at_risk_fee": "40000.00", "bonus_pool": "2000.00",
-    "holdback_pct": "10", "holdback_window": 3,
-    "kpis": [{"code": "availability", "name": "Availability", "unit": "%", "direction": "higher", "weight": "1",
+    "period": "month", "periods": 3, "start_date": "2024-01-01", "fixed_fee": "10000.00", "at_risk_fee": "40000.00",
+    "bonus_pool": "2000.00", "holdback_pct": "10", "holdback_window": 3,
+    "kpis": [{"code": "availability", "name": "Availability", "unit": "percent", "direction": "higher", "weight": "1",
               "baseline": "97", "floor": "95.0", "target": "99.0", "stretch": "99.5"}],
 }
 EXAMPLE_B = {
-    "period": "year", "periods": 2, "fixed_fee": "0.00", "at_risk_fee": "0.00",
+    "period": "year", "periods": 2, "start_date": "2024-01-01", "fixed_fee": "0.00", "at_risk_fee": "0.00",
     "shared_savings": {"kpi": "energy_use", "baseline_use": "4000000", "unit_price": "0.11",
                        "adjustments": [{"amount": "100000", "reason": "New streets added"}],
                        "vendor_share_pct": "70", "vendor_cap": "180000.00", "guaranteed_savings": "200000.00"},
 }
 EXAMPLE_C = {
-    "period": "month", "periods": 7, "fixed_fee": "12000.00", "at_risk_fee": "0.00",
+    "period": "month", "periods": 7, "start_date": "2024-01-01", "fixed_fee": "12000.00", "at_risk_fee": "0.00",
     "service_credits": {"kpi": "uptime", "applies_to": "fixed_fee", "cap_pct": "50",
                         "tiers": [{"below": "99.9", "credit_pct": "10"}, {"below": "99.0", "credit_pct": "25"},
                                   {"below": "95.0", "credit_pct": "50"}]},
@@ -176,7 +176,7 @@ def test_statement_pdf_shows_each_step(app, client, people, login):
     pdf = client.get(f"/api/v1/orders/{order_id}/statement.pdf?period=1", headers=people["buyer"])
     assert pdf.status_code == 200
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
-    for expected in ("period 1 of 3", "97.2", "0.55", "22,000.00", "32,000.00", "3,200.00", "28,800.00",
+    for expected in ("period 1 of 3", "97.2", "55.00%", "22,000.00", "32,000.00", "3,200.00", "28,800.00",
                      "Meter export", "Availability"):
         assert expected in text, expected
     assert client.get(f"/api/v1/orders/{order_id}/statement.pdf?period=9", headers=people["buyer"]).status_code == 400
@@ -200,10 +200,11 @@ def test_reporting_and_verifying_in_the_pages(app, client, people, login):
 
 def _terms_form(vehicle, **terms) -> dict:
     form = {"po_number": "PFP-1", "performance-enabled": "y", "performance-period": "month",
+            "performance-start_date": "2024-01-01",
             "performance-periods": "3", "performance-fixed_fee": "10000.00", "performance-at_risk_fee": "40000.00",
             "performance-bonus_pool": "2000.00", "performance-holdback_pct": "10", "performance-holdback_window": "3",
             "performance-kpis-0-code": "availability", "performance-kpis-0-name": "Availability",
-            "performance-kpis-0-unit": "%", "performance-kpis-0-direction": "higher",
+            "performance-kpis-0-unit": "percent", "performance-kpis-0-direction": "higher",
             "performance-kpis-0-weight": "1", "performance-kpis-0-baseline": "97", "performance-kpis-0-floor": "95",
             "performance-kpis-0-target": "99", "performance-kpis-0-stretch": "99.5"}
     for i, item in enumerate(vehicle.schedule):

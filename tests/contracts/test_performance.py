@@ -34,9 +34,13 @@ def test_example_a_window_released():
     result = settle(parse_terms(streetlight_data()), observe("availability", "97.2", "99.3", "94.6"))
 
     assert result.to_json() == {
+        "kpis": [{"code": "availability", "name": "Street light availability", "unit": "percent",
+                  "unit_label": "%"}],
         "periods": [
             {
                 "period": 1,
+                "start_date": "2026-01-01",
+                "end_date": "2026-01-31",
                 "pf": "0.55",
                 "at_risk_earned": "22000.00",
                 "bonus": "0.00",
@@ -48,6 +52,8 @@ def test_example_a_window_released():
             },
             {
                 "period": 2,
+                "start_date": "2026-02-01",
+                "end_date": "2026-02-28",
                 "pf": "1",
                 "at_risk_earned": "40000.00",
                 "bonus": "1200.00",
@@ -59,6 +65,8 @@ def test_example_a_window_released():
             },
             {
                 "period": 3,
+                "start_date": "2026-03-01",
+                "end_date": "2026-03-31",
                 "pf": "0",
                 "at_risk_earned": "0.00",
                 "bonus": "0.00",
@@ -157,7 +165,7 @@ def test_example_b_savings_short_of_guarantee():
 def savings_only_terms(periods: int = 2) -> Terms:
     return parse_terms(
         {
-            "period": "year",
+            "period": "year", "start_date": "2026-01-01",
             "periods": periods,
             "fixed_fee": "0",
             "at_risk_fee": "0",
@@ -246,7 +254,7 @@ def test_example_c_service_credit(value, pct, amount):
 def test_example_c_in_a_settlement():
     terms = parse_terms(
         {
-            "period": "month",
+            "period": "month", "start_date": "2026-01-01",
             "periods": 7,
             "fixed_fee": "12000.00",
             "at_risk_fee": "0",
@@ -285,6 +293,8 @@ def test_missing_value_leaves_period_and_window_pending():
     assert pending.missing == ("availability",)
     assert pending.to_json() == {
         "period": 2,
+        "start_date": "2026-02-01",
+        "end_date": "2026-02-28",
         "pf": "0",
         "at_risk_earned": "0.00",
         "bonus": "0.00",
@@ -340,7 +350,8 @@ def test_later_window_pending_while_earlier_ones_settle():
 
 
 def test_through_period_keeps_later_periods_pending():
-    terms = parse_terms({"period": "month", "periods": 4, "fixed_fee": "500.00", "at_risk_fee": "0"})
+    terms = parse_terms({"period": "month", "start_date": "2026-01-01", "periods": 4, "fixed_fee": "500.00",
+                         "at_risk_fee": "0"})
     assert settle(terms, {}).totals.paid == D("2000.00")
     result = settle(terms, {}, through_period=2)
     assert [p.status for p in result.periods] == ["settled", "settled", "pending", "pending"]
@@ -360,7 +371,7 @@ def response_time_data(**changes) -> dict:
     kpi = {
         "code": "response_minutes",
         "name": "Repair response time",
-        "unit": "min",
+        "unit": "minutes",
         "direction": "lower",
         "weight": "1",
         "baseline": "90",
@@ -369,7 +380,7 @@ def response_time_data(**changes) -> dict:
         "stretch": "20",
     }
     data = {
-        "period": "quarter",
+        "period": "quarter", "start_date": "2026-01-01",
         "periods": 3,
         "fixed_fee": "1000.00",
         "at_risk_fee": "1000.00",
@@ -426,7 +437,7 @@ def test_weighted_kpis():
         {
             "code": "outage_hours",
             "name": "Outage hours",
-            "unit": "h",
+            "unit": "hours",
             "direction": "lower",
             "weight": "0.4",
             "baseline": "20",

@@ -8,7 +8,7 @@ from fractions import Fraction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contracts.performance import Settlement, Terms, not_to_exceed, parse_terms, settle
+from contracts.performance import UNITS, Settlement, Terms, not_to_exceed, parse_terms, settle
 from tests.contracts.performance_builders import D
 
 # --------------------------------------------------------------------------------------
@@ -25,13 +25,14 @@ def tenths(low: int, high: int):
 def kpi_data(draw, code: str, weight: int) -> dict:
     direction = draw(st.sampled_from(["higher", "lower"]))
     sign = 1 if direction == "higher" else -1
-    floor = draw(st.integers(0, 900))
+    # Tenths from 0 to 100.0 fit every unit (a percentage is at most 100, the others never negative).
+    floor = draw(st.integers(0, 850) if direction == "higher" else st.integers(150, 1000))
     target = floor + sign * draw(st.integers(1, 100))
     stretch = target + sign * draw(st.integers(1, 50)) if draw(st.booleans()) else None
     return {
         "code": code,
         "name": code.title(),
-        "unit": "%",
+        "unit": draw(st.sampled_from(UNITS)),
         "direction": direction,
         "weight": str(D(weight).scaleb(-2)),
         "baseline": str(D(floor).scaleb(-1)),
@@ -83,7 +84,7 @@ def terms_strategy(draw, min_kpis: int = 0) -> Terms:
     has_stretch = any(kpi["stretch"] is not None for kpi in kpis)
     periods = draw(st.integers(1, 12))
     data = {
-        "period": "month",
+        "period": "month", "start_date": "2026-01-01",
         "periods": periods,
         "fixed_fee": draw(MONEY),
         "at_risk_fee": draw(MONEY) if kpis else "0",

@@ -51,7 +51,10 @@ INVALID = [
     (("kpis", 0, "code"), 7, "kpis.0.code", "lowercase letters"),
     (("kpis", 0, "name"), " ", "kpis.0.name", "must not be empty"),
     (("kpis", 0, "name"), "x" * 201, "kpis.0.name", "at most 200 characters"),
-    (("kpis", 0, "unit"), "u" * 41, "kpis.0.unit", "at most 40 characters"),
+    (("kpis", 0, "unit"), "%", "kpis.0.unit", "one of percent, count, kwh, hours, minutes, currency"),
+    (("start_date",), DELETE, "start_date", "is required"),
+    (("start_date",), "2026-02-30", "start_date", "not a date that exists"),
+    (("start_date",), "1/2/2026", "start_date", "YYYY-MM-DD"),
     (("kpis", 0, "direction"), "up", "kpis.0.direction", "one of higher, lower"),
     (("kpis", 0, "baseline"), DELETE, "kpis.0.baseline", "is required"),
     (("kpis", 0, "floor"), "9" * 17, "kpis.0.floor", "measurement from"),
@@ -117,7 +120,7 @@ def test_lower_kpi_order_is_mirrored():
     kpi = {
         "code": "response_minutes",
         "name": "Response",
-        "unit": "min",
+        "unit": "minutes",
         "direction": "lower",
         "weight": "1",
         "baseline": "90",
@@ -159,7 +162,8 @@ def test_bonus_pool_needs_a_stretch():
 
 
 def test_defaults_for_optional_fields():
-    terms = parse_terms({"period": "year", "periods": 5, "fixed_fee": "100", "at_risk_fee": "0"})
+    terms = parse_terms({"period": "year", "start_date": "2026-01-01", "periods": 5, "fixed_fee": "100",
+                         "at_risk_fee": "0"})
     assert (terms.bonus_pool, terms.holdback_pct, terms.holdback_window) == (D("0.00"), D("0"), 1)
     assert (terms.kpis, terms.service_credits, terms.shared_savings) == ((), None, None)
 
@@ -199,7 +203,7 @@ def test_to_dict_is_canonical():
         streetlight_data(fixed_fee="10000", holdback_pct="10.00", kpis=[availability_kpi(weight="1.0")])
     )
     assert terms.to_dict() == {
-        "period": "month",
+        "period": "month", "start_date": "2026-01-01",
         "periods": 3,
         "fixed_fee": "10000.00",
         "at_risk_fee": "40000.00",
@@ -210,7 +214,7 @@ def test_to_dict_is_canonical():
             {
                 "code": "availability",
                 "name": "Street light availability",
-                "unit": "%",
+                "unit": "percent",
                 "direction": "higher",
                 "weight": "1",
                 "baseline": "92",
