@@ -42,16 +42,20 @@ _DATE_IN = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "example": "202
 METRIC_IN = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["kpi", "direction", "baseline", "target", "result"],
+    "required": ["kpi", "direction", "baseline", "target"],
     "properties": {
         "kpi": {"type": "string", "maxLength": KPI_MAX, "example": "Parking occupancy detection accuracy"},
         "unit": {"type": "string", "maxLength": METRIC_UNIT_MAX, "example": "%"},
         "direction": {"type": "string", "enum": list(DIRECTIONS)},
         "baseline": DECIMAL,
         "target": DECIMAL,
-        "result": DECIMAL,
+        "result": {**DECIMAL, "type": ["string", "null"],
+                   "description": "The measured result; omitted or null while not yet measured (the metric then "
+                                  "counts towards no outcome)."},
     },
 }
+_OUTCOME_RULE = ("Derived from the metrics: every result reaches its target → met; some → partially_met; none → "
+                 "not_met; no results → inconclusive.")
 _PILOT_PROPS = {
     "title": _text("title"),
     "category": {"type": "string", "enum": list(CATEGORIES)},
@@ -63,11 +67,16 @@ _PILOT_PROPS = {
     "financing": _text("financing"),
     "metrics": {"type": "array", "maxItems": MAX_METRICS, "items": METRIC_IN,
                 "description": f"1 to {MAX_METRICS} metrics, each KPI name different."},
-    "outcome": {"type": "string", "enum": list(OUTCOMES)},
+    "outcome": {"type": "string", "enum": list(OUTCOMES),
+                "description": f"Omit to take the derived outcome. {_OUTCOME_RULE} Another outcome needs a "
+                               "justification."},
+    "justification": {**_text("justification"), "type": ["string", "null"],
+                      "description": "Why the stated outcome differs from the one the metrics give; required then, "
+                                     "dropped when the outcome equals the derived one."},
     "lessons": _text("lessons"),
     "references": _text("references"),
 }
-_REQUIRED = ["title", "start_date", "end_date", "metrics", "outcome"]
+_REQUIRED = ["title", "start_date", "end_date", "metrics"]
 PILOT_OF_LISTING_IN = {
     "type": "object", "additionalProperties": False, "required": _REQUIRED, "properties": _PILOT_PROPS,
     "description": "A pilot of the listing in the path; its category is the listing's.",
@@ -85,7 +94,8 @@ _PERSON = {"type": "object", "required": ["id", "name"], "properties": {"id": ID
 PILOT_OUT = {
     "type": "object",
     "required": ["id", "status", "title", "listing_id", "vendor_name", "vendor", "host_member", "category",
-                 "start_date", "end_date", "metrics", "outcome", "verified_at", "verified_by"],
+                 "start_date", "end_date", "metrics", "outcome", "derived_outcome", "outcome_differs", "justification",
+                 "proves_listing", "verified_at", "verified_by"],
     "properties": {
         "id": ID,
         "status": {"type": "string", "enum": list(PILOT_STATUSES)},
@@ -103,9 +113,16 @@ PILOT_OUT = {
         "financing": {"type": "string"},
         "metrics": {"type": "array", "items": {
             "type": "object",
-            "properties": {**METRIC_IN["properties"], "met": {"type": "boolean"}},
+            "properties": {**METRIC_IN["properties"], "met": {"type": ["boolean", "null"],
+                                                              "description": "null without a result"}},
         }},
-        "outcome": {"type": "string", "enum": list(OUTCOMES)},
+        "outcome": {"type": "string", "enum": list(OUTCOMES), "description": "As stated by the recorder."},
+        "derived_outcome": {"type": "string", "enum": list(OUTCOMES), "description": _OUTCOME_RULE},
+        "outcome_differs": {"type": "boolean", "description": "The stated outcome is not the derived one."},
+        "justification": {"type": ["string", "null"], "maxLength": TEXT_LIMITS["justification"],
+                          "description": "The recorder's reason for stating another outcome than the derived one."},
+        "proves_listing": {"type": "boolean",
+                           "description": "Verified with a derived outcome of met: makes its listing proven."},
         "lessons": {"type": "string"},
         "references": {"type": "string"},
         "verified_at": {**DATETIME, "type": ["string", "null"]},
@@ -122,7 +139,8 @@ LIBRARY_PARAMS = [
     {"name": "q", "in": "query", "description": "Text contained in the title.",
      "schema": {"type": "string", "maxLength": FILTER_MAX}},
     {"name": "category", "in": "query", "schema": {"type": "string", "enum": list(CATEGORIES)}},
-    {"name": "outcome", "in": "query", "schema": {"type": "string", "enum": list(OUTCOMES)}},
+    {"name": "outcome", "in": "query", "description": "The derived outcome (what the metrics give).",
+     "schema": {"type": "string", "enum": list(OUTCOMES)}},
     {"name": "host", "in": "query", "description": "Id of the host member.",
      "schema": ID},
     {"name": "kpi", "in": "query", "description": "Text contained in a KPI name.",
@@ -152,6 +170,10 @@ def pilot_json(pilot: Pilot) -> dict:
         "metrics": [{**metric, "met": result.met}
                     for metric, result in zip(pilot.metrics, metric_results(pilot), strict=True)],
         "outcome": pilot.outcome,
+        "derived_outcome": pilot.derived_outcome,
+        "outcome_differs": pilot.outcome_differs,
+        "justification": pilot.justification,
+        "proves_listing": pilot.proves_listing,
         "lessons": pilot.lessons,
         "references": pilot.references,
         "verified_at": pilot.verified_at.isoformat() if pilot.verified_at else None,

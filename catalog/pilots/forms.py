@@ -60,7 +60,16 @@ class PilotForm(FlaskForm):
     financing = StringField("Financing", validators=[at_most(TEXT_LIMITS["financing"])],
                             description="How it was paid for, e.g. 'vendor-funded pilot', 'grant'.")
     metrics = FieldList(FormField(MetricForm), min_entries=METRIC_ROWS, max_entries=MAX_METRICS + 1)
-    outcome = _select("Outcome", [("", "- Select -")] + list(OUTCOMES.items()))
+    outcome = _select(
+        "Outcome", [("", "- As the metrics give -")] + list(OUTCOMES.items()),
+        description="Left as the metrics give, the outcome is derived: every result reaching its target is Met, "
+                    "some Partially met, none Not met, no results Inconclusive.",
+    )
+    justification = TextAreaField(
+        "Justification", validators=[at_most(TEXT_LIMITS["justification"])],
+        description="Only when you state another outcome than the metrics give: explain why. Everyone who can see "
+                    "the pilot reads it next to the outcome.",
+    )
     lessons = TextAreaField("Lessons learned", validators=[at_most(TEXT_LIMITS["lessons"])])
     references = TextAreaField("References", validators=[at_most(TEXT_LIMITS["references"])],
                                description="Reports, contacts or links other cities can follow up.")
@@ -94,6 +103,7 @@ class PilotForm(FlaskForm):
             "financing": self.financing.data or "",
             "metrics": metrics,
             "outcome": self.outcome.data or None,
+            "justification": self.justification.data or "",
             "lessons": self.lessons.data or "",
             "references": self.references.data or "",
         }
@@ -129,7 +139,7 @@ class LibraryFilterForm(FlaskForm):
 
     q = StringField("Title contains")
     category = _select("Category", [("", "Any category")] + list(CATEGORIES.items()))
-    outcome = _select("Outcome", [("", "Any outcome")] + list(OUTCOMES.items()))
+    outcome = _select("Outcome (from the metrics)", [("", "Any outcome")] + list(OUTCOMES.items()))
     host = _select("Host member", [("", "Any member")])
     kpi = StringField("KPI", description="Part of a KPI name, e.g. 'occupancy'.")
     status = _select("Status", [("", "Any status")] + [(s, s.capitalize()) for s in PILOT_STATUSES])

@@ -34,13 +34,15 @@ FINANCING_MAX = 200
 LESSONS_MAX = 10_000
 REFERENCES_MAX = 5_000
 OUTCOME_MAX = 20
+JUSTIFICATION_MAX = 1_000
 KPI_MAX = 80
 METRIC_UNIT_MAX = 40
 MAX_METRICS = 20
 MAX_COST = Decimal("9999999999.99")
 # The text limits by field name, for the validation and the API schema.
 TEXT_LIMITS = {"title": TITLE_MAX, "vendor_name": VENDOR_NAME_MAX, "units": UNITS_MAX, "area": AREA_MAX,
-               "financing": FINANCING_MAX, "lessons": LESSONS_MAX, "references": REFERENCES_MAX}
+               "financing": FINANCING_MAX, "lessons": LESSONS_MAX, "references": REFERENCES_MAX,
+               "justification": JUSTIFICATION_MAX}
 
 
 class Pilot(TenantMixin, TimestampMixin, Base):
@@ -72,7 +74,8 @@ class Pilot(TenantMixin, TimestampMixin, Base):
     metrics: Mapped[list] = mapped_column(JSON, default=list)
     # "|energy use|availability|": the metrics' KPI names, lower-cased, for a portable LIKE filter
     kpi_index: Mapped[str] = mapped_column(Text, default="")
-    # The outcome as stated by the recorder; it equals `derived_outcome` unless a justification says why not.
+    # The outcome as stated by the recorder; it equals `derived_outcome` unless a justification says why not
+    # (rows from before outcomes were derived may differ without one: the pages say so).
     outcome: Mapped[str] = mapped_column(String(OUTCOME_MAX))
     # Derived from the metrics (DESIGN section 4), stored so "proven" is one indexed SQL condition.
     derived_outcome: Mapped[str] = mapped_column(String(OUTCOME_MAX), default="inconclusive",
@@ -99,6 +102,20 @@ class Pilot(TenantMixin, TimestampMixin, Base):
         return OUTCOMES.get(self.outcome, self.outcome)
 
     @property
+    def derived_outcome_label(self) -> str:
+        return OUTCOMES.get(self.derived_outcome, self.derived_outcome)
+
+    @property
+    def outcome_differs(self) -> bool:
+        """Whether the recorder stated another outcome than the metrics give."""
+        return self.outcome != self.derived_outcome
+
+    @property
+    def proves_listing(self) -> bool:
+        """The Python twin of `proven_clause`: verified, and the metrics (not the recorder) say `met`."""
+        return self.status == "verified" and self.derived_outcome == "met"
+
+    @property
     def vendor_display(self) -> str:
         if self.listing is not None:
             return self.listing.vendor.name
@@ -106,15 +123,23 @@ class Pilot(TenantMixin, TimestampMixin, Base):
 
 
 def proven_clause():
-    """SQL: the listing has a verified pilot whose outcome is `met` (DESIGN: "proven")."""
+    """SQL: the listing has a verified pilot whose *derived* outcome is `met` (DESIGN: "proven"). A stated
+    outcome, justified or not, never proves a listing."""
     return exists(
-        select(Pilot.id).where(Pilot.listing_id == Listing.id, Pilot.status == "verified", Pilot.outcome == "met")
+        select(Pilot.id).where(Pilot.listing_id == Listing.id, Pilot.status == "verified",
+                               Pilot.derived_outcome == "met")
     )
 
 
 def kpi_index(metrics: Iterable[dict]) -> str:
     """The KPI names, lower-cased, between bars ("|energy use|availability|"), for a portable LIKE filter."""
     return "|" + "|".join(m["kpi"].lower() for m in metrics) + "|"
+
+
+def _number(raw) -> Decimal | None:
+    """A stored metric number ("97.5"); a missing result is None (or "" in rows typed before results
+    became optional)."""
+    return None if raw is None or raw == "" else Decimal(str(raw))
 
 
 @dataclass(frozen=True)
@@ -124,20 +149,44 @@ class MetricResult:
     direction: str
     baseline: Decimal
     target: Decimal
-    result: Decimal
+    result: Decimal | None
 
     @property
-    def met(self) -> bool:
-        """Whether the result reached the target, in the metric's direction."""
+    def measured(self) -> bool:
+        return self.result is not None
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the result reached the target, in the metric's direction; None without a result."""
+        if self.result is None:
+            return None
         return self.result >= self.target if self.direction == "higher" else self.result <= self.target
 
     @property
-    def change(self) -> Decimal:
-        return self.result - self.baseline
+    def change(self) -> Decimal | None:
+        return None if self.result is None else self.result - self.baseline
+
+
+def metric_result(metric: dict) -> MetricResult:
+    """One metric (clean input or a stored row) as exact numbers."""
+    return MetricResult(kpi=metric["kpi"], unit=metric.get("unit") or "", direction=metric["direction"],
+                        baseline=Decimal(str(metric["baseline"])), target=Decimal(str(metric["target"])),
+                        result=_number(metric.get("result")))
 
 
 def metric_results(pilot: Pilot) -> list[MetricResult]:
     """The pilot's metrics as exact numbers, each knowing whether it met its target."""
-    return [MetricResult(kpi=m["kpi"], unit=m.get("unit") or "", direction=m["direction"],
-                         baseline=Decimal(m["baseline"]), target=Decimal(m["target"]), result=Decimal(m["result"]))
-            for m in pilot.metrics or []]
+    return [metric_result(m) for m in pilot.metrics or []]
+
+
+def derive_outcome(metrics: Iterable[dict]) -> str:
+    """The outcome the metrics give (DESIGN section 4): every result reaches its target → `met`; some →
+    `partially_met`; none → `not_met`; no results at all (metrics without results, or no metrics) →
+    `inconclusive`. A metric without a result is not counted either way. Pure: clean metric dicts in
+    (`{direction, target, result, …}`), one of OUTCOMES out."""
+    reached = [m.met for m in map(metric_result, metrics) if m.measured]
+    if not reached:
+        return "inconclusive"
+    if all(reached):
+        return "met"
+    return "partially_met" if any(reached) else "not_met"

@@ -53,7 +53,7 @@ def verified_pilots_for(listing_ids: Iterable[int]) -> dict[int, list[Pilot]]:
 
 
 def proven_listing_ids(listing_ids: Iterable[int]) -> set[int]:
-    """The listings among `listing_ids` with a verified pilot whose outcome is met, in one query."""
+    """The listings among `listing_ids` with a verified pilot whose derived outcome is met, in one query."""
     ids = sorted(set(listing_ids))
     if not ids:
         return set()
@@ -76,7 +76,8 @@ def library(consortium_id: int, filters: dict, *, see_all: bool, member_id: int 
         conditions.append(Pilot.title.ilike(_contains(filters["q"]), escape="\\"))
     if filters.get("kpi"):
         conditions.append(Pilot.kpi_index.like(_contains(filters["kpi"].lower()), escape="\\"))
-    for name, column in (("category", Pilot.category), ("outcome", Pilot.outcome), ("status", Pilot.status),
+    # The outcome filter finds what the metrics give, not what a recorder stated (DESIGN section 4).
+    for name, column in (("category", Pilot.category), ("outcome", Pilot.derived_outcome), ("status", Pilot.status),
                          ("host", Pilot.host_member_id)):
         if filters.get(name) is not None:
             conditions.append(column == filters[name])

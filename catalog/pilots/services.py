@@ -23,7 +23,8 @@ from marketplace.transitions import Lifecycle, transition
 
 # Audited content of a pilot (the `after` of its `pilot.recorded` event).
 CONTENT = ("title", "listing_id", "vendor_name", "host_member_id", "category", "start_date", "end_date", "units",
-           "area", "cost", "financing", "metrics", "outcome", "lessons", "references", "status")
+           "area", "cost", "financing", "metrics", "outcome", "derived_outcome", "justification", "lessons",
+           "references", "status")
 
 
 def _why_not_verifier(user, pilot: Pilot) -> str:
@@ -50,7 +51,8 @@ PILOT_LIFECYCLE = Lifecycle(
 
 
 def record_pilot(*, consortium: Consortium, data: dict, actor: User) -> Pilot:
-    """A member city records a pilot it hosted; the host is the recording user's organization."""
+    """A member city records a pilot it hosted; the host is the recording user's organization. Its outcome
+    is derived from the metrics (`derive_outcome`); a stated outcome that differs needs a justification."""
     if not can.can_record_pilot(actor, consortium):
         raise PermissionDenied("Only buyers and approvers of member cities record pilots.")
     clean = clean_pilot_data(data, consortium_id=consortium.id)

@@ -19,11 +19,12 @@ from catalog.pilots.models import (
     OUTCOMES,
     PILOT_STATUSES,
     TEXT_LIMITS,
+    derive_outcome,
 )
 from marketplace.inputs import clean_text, parse_choice, parse_date, parse_decimal, parse_id, parse_money, raise_if
 
 FIELDS = ("title", "listing_id", "vendor_name", "category", "start_date", "end_date", "units", "area", "cost",
-          "financing", "metrics", "outcome", "lessons", "references")
+          "financing", "metrics", "outcome", "justification", "lessons", "references")
 NO_LISTING = "No such published listing."
 # Library filters typed into a query string (title and KPI text).
 FILTER_MAX = 200
@@ -42,13 +43,17 @@ def _metric(item, path: str, fields: dict, seen: set[str]) -> dict | None:
         fields[f"{path}.kpi"] = "Each metric needs a different KPI name."
     seen.add(kpi.casefold())
     numbers = {name: parse_decimal(item.get(name), f"{path}.{name}", fields, what=name, example="97.5")
-               for name in ("baseline", "target", "result")}
+               for name in ("baseline", "target")}
+    # A metric may be recorded before its result is known: it then counts towards no outcome.
+    result = parse_decimal(item.get("result"), f"{path}.result", fields, what="result", example="97.5",
+                           required=False)
     return {
         "kpi": kpi,
         "unit": clean_text(item.get("unit"), f"{path}.unit", fields, limit=METRIC_UNIT_MAX),
         "direction": parse_choice(item.get("direction"), f"{path}.direction", fields, DIRECTIONS,
                                   what="direction"),
         **{name: format(value, "f") if value is not None else "" for name, value in numbers.items()},
+        "result": format(result, "f") if result is not None else None,
     }
 
 
@@ -114,14 +119,32 @@ def clean_pilot_data(data: dict, *, consortium_id: int) -> dict:
     clean["cost"] = parse_money(data.get("cost"), "cost", fields, what="cost", required=False, positive=False,
                                 high=MAX_COST)
     clean["metrics"] = clean_metrics(data.get("metrics"), fields)
-    outcome = data.get("outcome") or None
-    if outcome is None:
-        fields["outcome"] = "Choose an outcome."
-    else:
-        parse_choice(outcome, "outcome", fields, OUTCOMES, what="outcome")
+    clean.update(_outcome(data, clean["metrics"], fields))
     raise_if(fields, "The pilot has problems to correct.")
-    clean.update(listing=listing, vendor_name=vendor_name or None, category=category, outcome=outcome)
+    clean.update(listing=listing, vendor_name=vendor_name or None, category=category)
     return clean
+
+
+def justification_missing(outcome: str, derived: str) -> str:
+    return (f"Your metrics give '{OUTCOMES[derived]}'. Explain why the outcome is '{OUTCOMES[outcome]}', "
+            "or leave the outcome as derived.")
+
+
+def _outcome(data: dict, metrics: list[dict], fields: dict) -> dict:
+    """The outcome is derived from the metrics; the recorder may state another only with a written
+    justification. Omitted → the derived outcome. A justification of an outcome that equals the derived
+    one explains nothing and is dropped."""
+    outcome = parse_choice(data.get("outcome") or None, "outcome", fields, OUTCOMES, what="outcome", required=False)
+    justification = clean_text(data.get("justification"), "justification", fields,
+                               limit=TEXT_LIMITS["justification"])
+    if any(path.startswith("metrics") for path in fields):
+        return {}  # the derived outcome is unknown until the metrics are right
+    derived = derive_outcome(metrics)
+    outcome = outcome or derived
+    if outcome != derived and not justification and "justification" not in fields and "outcome" not in fields:
+        fields["justification"] = justification_missing(outcome, derived)
+    return {"outcome": outcome, "derived_outcome": derived,
+            "justification": justification if outcome != derived else None}
 
 
 def clean_library_filters(args: Mapping[str, str]) -> dict:

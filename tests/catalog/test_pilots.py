@@ -16,12 +16,20 @@ from marketplace.audit import AuditEvent
 from marketplace.extensions import db
 from tests.conftest import consortium, fetch, org, user
 
+# Both targets reached: the derived outcome is met.
 METRICS = [
     {"kpi": "Occupancy detection accuracy", "unit": "%", "direction": "higher", "baseline": "80", "target": "95",
      "result": "97.2"},
     {"kpi": "Search time", "unit": "minutes", "direction": "lower", "baseline": "11.5", "target": "8",
-     "result": "8.5"},
+     "result": "7.5"},
 ]
+# The same KPIs measured so that they give each outcome (a pilot stating an outcome gets these by default).
+METRICS_GIVING = {
+    "met": METRICS,
+    "partially_met": [METRICS[0], {**METRICS[1], "result": "8.5"}],  # 8.5 minutes misses ≤ 8
+    "not_met": [{**METRICS[0], "result": "90"}, {**METRICS[1], "result": "8.5"}],
+    "inconclusive": [{k: v for k, v in m.items() if k != "result"} for m in METRICS],
+}
 
 
 # --- helpers (also used by the access matrix) ------------------------------------------------------
@@ -60,6 +68,8 @@ def pilot_data(**overrides) -> dict:
         "references": "Mesa transportation department report 2026-07.",
     }
     data.update(overrides)
+    if "outcome" in overrides and "metrics" not in overrides and overrides["outcome"] in METRICS_GIVING:
+        data["metrics"] = METRICS_GIVING[overrides["outcome"]]
     if "listing_id" in overrides:
         data.pop("vendor_name")
         data.pop("category")
@@ -133,7 +143,8 @@ def test_buyer_records_a_pilot_of_a_listing_with_the_form(app, client, login):
     assert f'<option selected value="{listing_id}">' in page and page.count('data-testid="metric-row"') == 5
     assert 'type="date"' in page
     response = client.post(f"/c/gpsr/pilots/new?listing_id={listing_id}",
-                           data=form_data(listing_id=str(listing_id), vendor_name="", category="lighting"))
+                           data=form_data(listing_id=str(listing_id), vendor_name="", category="lighting",
+                                          outcome="", **{"metrics-1-result": "8.5"}))
     assert response.status_code == 302
     pilot = fetch(select(Pilot).order_by(Pilot.id.desc()))
     assert response.headers["Location"].endswith(f"/c/gpsr/pilots/{pilot.id}")
@@ -143,6 +154,7 @@ def test_buyer_records_a_pilot_of_a_listing_with_the_form(app, client, login):
     assert pilot.kpi_index == "|occupancy detection accuracy|search time|"
     assert [m["kpi"] for m in pilot.metrics] == ["Occupancy detection accuracy", "Search time"]  # blank rows ignored
     assert str(pilot.cost) == "48000.00"
+    assert pilot.outcome == pilot.derived_outcome == "partially_met" and pilot.justification is None  # as derived
     assert actions_on(app, pilot.id) == ["pilot.recorded"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Downtown smart parking pilot" in page and "Recorded, not yet verified" in page
@@ -160,7 +172,9 @@ def test_approver_records_a_pilot_naming_a_vendor_through_the_api(client, api_to
     assert body["vendor_name"] == body["vendor"] == "Acme Curb Sensors"
     assert body["host_member"]["name"] == "Tempe" and body["category"] == "parking"
     assert body["cost"] == "48000.00" and body["start_date"] == "2026-01-05"
-    assert body["metrics"][0] == {**METRICS[0], "met": True} and body["metrics"][1]["met"] is False
+    assert body["metrics"][0] == {**METRICS[0], "met": True} and body["metrics"][1]["met"] is True
+    assert body["outcome"] == body["derived_outcome"] == "met" and body["justification"] is None
+    assert body["outcome_differs"] is False and body["proves_listing"] is False  # not verified, no listing
     assert body["verified_at"] is None and body["verified_by"] is None
     again = client.get(f"/api/v1/pilots/{body['id']}", headers=api_token("approver@tempe.example"))
     assert again.get_json() == body
@@ -180,7 +194,7 @@ def test_form_errors_are_shown_per_field_and_nothing_is_saved(client, login):
     login("buyer@mesa.example")
     before = pilot_count()
     response = client.post("/c/gpsr/pilots/new", data=form_data(**{
-        "title": "", "end_date": "2025-12-31", "cost": "-5", "outcome": "",
+        "title": "", "end_date": "2025-12-31", "cost": "-5", "outcome": "great",
         "metrics-0-baseline": "eighty", "metrics-1-kpi": "occupancy DETECTION accuracy",
     }))
     assert response.status_code == 400
@@ -189,7 +203,7 @@ def test_form_errors_are_shown_per_field_and_nothing_is_saved(client, login):
     assert "This field is required." in page  # title
     assert "The end date cannot be before the start date." in page
     assert "The cost cannot be negative." in page
-    assert "Choose an outcome." in page
+    assert "Choose one of: inconclusive, met, not_met, partially_met." in page
     baseline = "Metric 1 baseline: Enter the baseline as a number written with digits, such as 97.5."
     assert f'<a href="#metrics-0-baseline">{baseline}</a>' in page
     assert '<a href="#metrics-1-kpi">Metric 2 KPI: Each metric needs a different KPI name.</a>' in page
@@ -387,7 +401,9 @@ def _library_data(app) -> dict:
         "tempe_lights": committed(app, lambda: verified_pilot(
             "approver@tempe.example", title="Tempe adaptive lights", listing_id=listing_id, outcome="partially_met",
             metrics=[{"kpi": "Energy use", "unit": "kWh", "direction": "lower", "baseline": "1200", "target": "700",
-                      "result": "760"}])),
+                      "result": "760"},
+                     {"kpi": "Outage repair time", "unit": "hours", "direction": "lower", "baseline": "72",
+                      "target": "24", "result": "20"}])),
         "tempe_recorded": committed(app, lambda: recorded_pilot("buyer@tempe.example", title="Tempe unverified")),
         "mesa_recorded": committed(app, lambda: recorded_pilot(title="Mesa unverified", outcome="inconclusive")),
     }
