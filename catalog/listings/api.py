@@ -60,6 +60,9 @@ LISTING_IN = {"type": "object", "additionalProperties": False, "required": ["tit
 LISTING_PATCH = {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": _LISTING_PROPS}
 REASON_IN = {"type": "object", "additionalProperties": False,
              "properties": {"reason": {"type": "string", "maxLength": REASON_LIMIT}}}
+PRICE_CONFLICTS = {"type": "array", "items": {"type": "object", "properties": {
+    "price_item_id": ID, "item": {"type": "string"}, "new_list_price": {"type": "string"},
+    "contract_price": {"type": "string"}, "vehicle_id": ID, "vehicle_number": {"type": "string"}}}}
 LISTING_OUT = {
     "type": "object",
     "required": ["id", "status", "title", "summary", "category", "vendor", "price_items", "proven"],
@@ -78,7 +81,13 @@ LISTING_OUT = {
         "vendor": {"type": "object", "properties": {"id": ID, "name": {"type": "string"}}},
         "proven": {"type": "boolean"},
         "status_reason": {"type": ["string", "null"]},
-        "pending_revision": {"type": ["object", "null"]},
+        "pending_revision": {"type": ["object", "null"], "properties": {
+            "id": ID, "proposed": {"type": "object"}, "created_at": {"type": "string"},
+            "price_conflicts": {**PRICE_CONFLICTS, "description": "Proposed list prices below a contract price of "
+                                "an active vehicle covering the listing."}}},
+        "price_conflicts": {**PRICE_CONFLICTS, "description": "Live list prices below a contract price of an "
+                            "active vehicle (the vendor and the office): amend them with POST "
+                            "/api/v1/vehicles/{vehicle_id}/price-schedule."},
         "published_at": {"type": ["string", "null"]},
     },
 }
@@ -118,8 +127,11 @@ def listing_json(listing: Listing, proven: bool, *, detail: bool = True) -> dict
     if detail and can.can_see_listing_history(current_user, listing):
         revision = listing.pending_revision
         data["status_reason"] = listing.status_reason
-        data["pending_revision"] = {"id": revision.id, "proposed": revision.proposed,
-                                    "created_at": revision.created_at.isoformat()} if revision else None
+        data["pending_revision"] = {
+            "id": revision.id, "proposed": revision.proposed, "created_at": revision.created_at.isoformat(),
+            "price_conflicts": [c.as_json() for c in services.pending_price_conflicts(listing)],
+        } if revision else None
+        data["price_conflicts"] = [c.as_json() for c in services.live_price_conflicts(listing)]
     return data
 
 

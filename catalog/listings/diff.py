@@ -1,13 +1,17 @@
-"""Side-by-side differences between the live content of a listing and a proposed one."""
+"""Side-by-side differences between the live content of a listing and a proposed one, and the prices a
+content would put below a contract price of an active vehicle (flagged in the admin's diff)."""
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from decimal import Decimal
 
 from markupsafe import Markup, escape
 
 from catalog.listings.models import CATEGORIES, PRICING_MODELS
+from catalog.listings.queries import ContractPrice
+from marketplace.formats import money
 
 LABELS = {
     "title": "Title",
@@ -37,7 +41,7 @@ def _display(name: str, value) -> str:
     if name in ("tags", "standards"):
         return ", ".join(value)
     if name == "price_items":
-        return "\n".join(f"{i['name']} — {i['unit']} — ${i['list_price']}" for i in value)
+        return "\n".join(f"{i['name']} — {i['unit']} — {money(i['list_price'])}" for i in value)
     return value or ""
 
 
@@ -76,3 +80,43 @@ def diff_content(current: dict | None, proposed: dict) -> list[DiffRow]:
             left, right = _highlight(old, new)
             rows.append(DiffRow(label, left, right, True))
     return rows
+
+
+@dataclass(frozen=True)
+class PriceConflict:
+    """A list price (proposed, or live) below the contract price of an active vehicle on the same item."""
+
+    price_item_id: int
+    item: str
+    new_list_price: Decimal
+    contract_price: Decimal
+    vehicle_id: int
+    vehicle_number: str
+
+    @property
+    def sentence(self) -> str:
+        return (f"{self.item}: the list price {money(self.new_list_price)} is below the contract price "
+                f"{money(self.contract_price)} on vehicle {self.vehicle_number}")
+
+    def as_json(self) -> dict:
+        return {"price_item_id": self.price_item_id, "item": self.item, "new_list_price": str(self.new_list_price),
+                "contract_price": str(self.contract_price), "vehicle_id": self.vehicle_id,
+                "vehicle_number": self.vehicle_number}
+
+
+def price_conflicts(content: dict, contract_prices: list[ContractPrice]) -> list[PriceConflict]:
+    """The items of `content` (a listing's content in the API's shape: a pending revision's proposal, or
+    the live content) whose list price is below a contract price of an active vehicle, by item then
+    vehicle. New items (no id yet) cannot be on a schedule."""
+    items = {item["id"]: item for item in content.get("price_items", []) if item.get("id") is not None}
+    conflicts = []
+    for line in contract_prices:
+        item = items.get(line.price_item_id)
+        if item is None:
+            continue
+        price = Decimal(str(item["list_price"]))
+        if price < line.contract_price:
+            conflicts.append(PriceConflict(line.price_item_id, item["name"], price, line.contract_price,
+                                           line.vehicle_id, line.vehicle_number))
+    order = {item_id: i for i, item_id in enumerate(items)}
+    return sorted(conflicts, key=lambda c: (order[c.price_item_id], c.vehicle_number))

@@ -1,7 +1,19 @@
 """Loading listings for the HTML views and the API alike: visibility, lists, the approval queue and a
-listing's history. Every query here is scoped to the current consortium by `marketplace.tenancy`."""
+listing's history. Every query here is scoped to the current consortium by `marketplace.tenancy`.
+
+It also holds the catalog's **contract-terms port** (`CONTRACT_TERMS`): what the catalog needs to know
+about contract vehicles (the contract prices in force on a listing's items, the active vehicles covering
+it) without importing `contracts` (the dependencies point contracts → catalog). By default it answers
+"none"; the application factory (`marketplace.app`) plugs in the implementation of
+`contracts.vehicles.queries` with `provide_contract_terms(...)`.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from flask import abort
 from sqlalchemy import and_, or_, select
@@ -14,6 +26,57 @@ from marketplace.audit import AuditEvent
 from marketplace.extensions import db
 from marketplace.inputs import parse_id
 from marketplace.tenancy import get_or_404
+
+# --- the contract-terms port -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContractPrice:
+    """A contract price of an active vehicle on one of a listing's price items."""
+
+    price_item_id: int
+    contract_price: Decimal
+    vehicle_id: int
+    vehicle_number: str
+
+
+@dataclass(frozen=True)
+class CoveringVehicle:
+    """An active (not expired) vehicle whose covered listings include a listing."""
+
+    vehicle_id: int
+    number: str
+    title: str
+    end_date: date
+
+
+def _none(listing, **_options) -> list:
+    return []
+
+
+@dataclass
+class ContractTerms:
+    """The two questions the catalog asks about contract vehicles.
+
+    `active_contract_prices(listing)` → [ContractPrice]: the schedule lines of active, unexpired vehicles
+    covering the listing, on its price items. `covering_vehicles(listing, lock=False)` → [CoveringVehicle]:
+    the active, unexpired vehicles covering it; with `lock=True` the covering vehicles are locked first
+    (the withdraw transition asks this way, so an activation in flight finishes before the answer)."""
+
+    active_contract_prices: Callable[..., list[ContractPrice]] = _none
+    covering_vehicles: Callable[..., list[CoveringVehicle]] = _none
+
+
+CONTRACT_TERMS = ContractTerms()
+
+
+def provide_contract_terms(*, active_contract_prices, covering_vehicles) -> None:
+    """Plug the contracts domain's answers into the port (called once, by the application factory)."""
+    CONTRACT_TERMS.active_contract_prices = active_contract_prices
+    CONTRACT_TERMS.covering_vehicles = covering_vehicles
+
+
+# --- one listing -----------------------------------------------------------------------------------
 
 
 def get_listing_or_404(listing_id, user) -> Listing:
@@ -110,3 +173,27 @@ def listing_history(listing: Listing) -> tuple[list[AuditEvent], dict[int, User]
     actor_ids = {e.actor_id for e in events if e.actor_id is not None}
     actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))} if actor_ids else {}
     return list(events), actors
+
+
+# --- what the irreversible steps do (their confirmation pages, marketplace.confirm) --------------
+
+
+def withdraw_consequences(listing: Listing) -> list[str]:
+    """Withdrawing: the listing leaves the catalog for good; no money moves."""
+    sentences = [f"“{listing.title}” leaves the catalog: buyers can no longer find it, and no new contract "
+                 "vehicle or order can include it.",
+                 "No money moves: orders already placed keep their lines and prices."]
+    if listing.pending_revision is not None:
+        sentences.append("Your change awaiting the office's approval is dropped.")
+    return sentences
+
+
+def request_changes_consequences(listing: Listing, revision: ListingRevision | None) -> list[str]:
+    """Sending a submission (or a pending revision) back to the vendor, with the reason."""
+    vendor = listing.vendor.name
+    if revision is not None:
+        return [f"{vendor} gets the proposed change back to edit; the live version stays as it is, prices "
+                "included: the proposed prices do not take effect."]
+    return [f"{vendor} gets “{listing.title}” back to edit and submit again; it stays off the catalog until "
+            "the office approves it.",
+            "No money moves: nothing can be ordered from it until it is published."]

@@ -7,6 +7,12 @@ flush and never commit. Input is the API's JSON shape (DESIGN section 7); the HT
 
 A decision on a live listing is about its revision: `approve_listing` publishes a submitted listing, or
 makes the pending revision live. Withdrawing a listing supersedes its pending revision.
+
+Contract terms hold (through the port `queries.CONTRACT_TERMS`, which the factory wires to the contracts
+domain): a listing covered by an active vehicle cannot be withdrawn (the check runs inside the withdraw
+transition, under the listing's lock, and locks the covering vehicles); a revision that lowers a list price
+below a contract price of an active vehicle is flagged (`pending_price_conflicts`), and once approved the
+conflicts left on the live listing (`live_price_conflicts`) are for the office to amend on the vehicle.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from catalog.listings import permissions as can
+from catalog.listings.diff import PriceConflict, price_conflicts
 from catalog.listings.models import (
     CONTENT_FIELDS,
     EDITABLE_BY_REVISION,
@@ -26,13 +33,14 @@ from catalog.listings.models import (
     PriceItem,
     listing_content,
 )
-from catalog.listings.queries import latest_revision, pending_revisions
+from catalog.listings.queries import CONTRACT_TERMS, latest_revision, pending_revisions
 from catalog.listings.validation import check_item_ids, clean_listing_data, jsonable_content
 from consortium.models import Consortium, Organization, User
 from marketplace import audit, transitions
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, PermissionDenied
 from marketplace.extensions import db
+from marketplace.formats import day
 from marketplace.inputs import raise_if
 from marketplace.transitions import Lifecycle, transition
 
@@ -65,6 +73,24 @@ def _stamp_published(listing: Listing, ctx) -> None:
 
 def _keep_reason(listing: Listing, ctx) -> None:
     listing.status_reason = ctx.reason
+
+
+def withdraw_blocker(listing: Listing, *, lock: bool = False) -> str | None:
+    """Why the vendor cannot withdraw this listing (None when it can): active vehicles cover it. With
+    `lock` the covering vehicles are locked (inside the withdraw transition); pages ask without."""
+    covering = CONTRACT_TERMS.covering_vehicles(listing, lock=lock)
+    if not covering:
+        return None
+    named = " and ".join(f"{v.number} (active until {day(v.end_date)})" for v in covering)
+    noun = "vehicle" if len(covering) == 1 else "vehicles"
+    return (f"{listing.title} is covered by {noun} {named}: ask the consortium office to suspend it, "
+            f"or end the vehicle first.")
+
+
+def _not_covered_by_active_vehicle(listing: Listing, ctx) -> None:
+    blocker = withdraw_blocker(listing, lock=True)
+    if blocker:
+        raise Conflict(blocker)
 
 
 def _supersede_pending(listing: Listing, ctx) -> None:
@@ -105,7 +131,8 @@ LISTING_LIFECYCLE = Lifecycle(
                    "reinstated", reason="required", reason_message=FOR_THE_VENDOR, effects=(_keep_reason,),
                    denied=OFFICE_ONLY),
         transition("withdraw", {"published"}, "withdrawn", can.can_withdraw_listing, "listing.withdrawn",
-                   "withdrawn", effects=(_supersede_pending, _keep_reason), denied=VENDOR_ONLY),
+                   "withdrawn", effects=(_not_covered_by_active_vehicle, _supersede_pending, _keep_reason),
+                   denied=VENDOR_ONLY),
     ),
 )
 
@@ -131,6 +158,24 @@ def require_allowed(lifecycle: Lifecycle, step: str, user, obj) -> None:
     rule = lifecycle[step]
     if not rule.allowed(user, obj):
         raise PermissionDenied(rule.denied(user, obj) if callable(rule.denied) else rule.denied)
+
+
+# --- contract prices -------------------------------------------------------------------------------
+
+
+def pending_price_conflicts(listing: Listing) -> list[PriceConflict]:
+    """The items the pending revision would put below a contract price of an active vehicle (the
+    admin's diff flags them); empty without a pending revision."""
+    revision = listing.pending_revision
+    if revision is None:
+        return []
+    return price_conflicts(revision.proposed, CONTRACT_TERMS.active_contract_prices(listing))
+
+
+def live_price_conflicts(listing: Listing) -> list[PriceConflict]:
+    """Live list prices below a contract price of an active vehicle (after such a revision was
+    approved): what the office may amend on each vehicle's price schedule."""
+    return price_conflicts(listing_content(listing), CONTRACT_TERMS.active_contract_prices(listing))
 
 
 # --- content -------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from catalog.listings.models import (
 from catalog.pilots.permissions import can_record_pilot
 from catalog.pilots.queries import proven_listing_ids, verified_pilots_for
 from consortium.context import belongs, current_consortium, require
-from marketplace.errors import ValidationFailed
+from marketplace.confirm import check_step, confirmation, reason_error, render_confirmation
+from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import parse_id, whole_number
 
@@ -42,8 +43,17 @@ def category_label(code: str) -> str:
 
 @bp.app_template_global()
 def listing_may(step: str, listing: Listing) -> bool:
-    """Whether the current user may take lifecycle `step` on `listing` now (to show or hide its button)."""
-    return services.LISTING_LIFECYCLE.may(step, current_user, listing)
+    """Whether the current user may take lifecycle `step` on `listing` now (to show or hide its button).
+    Withdrawing also needs no active vehicle covering the listing (the step's own refusal)."""
+    if not services.LISTING_LIFECYCLE.may(step, current_user, listing):
+        return False
+    return step != "withdraw" or services.withdraw_blocker(listing) is None
+
+
+@bp.app_template_global()
+def listing_withdraw_blocker(listing: Listing) -> str | None:
+    """Why the vendor cannot withdraw this published listing (active vehicles cover it), or None."""
+    return services.withdraw_blocker(listing) if listing.status == "published" else None
 
 
 def _search_args() -> dict:
@@ -172,10 +182,12 @@ def edit_listing(listing_id: int):
     return redirect(url_for("catalog.my_listings"))
 
 
-def _act(listing_id: int, allowed, action, message: str, *, reason_form: bool = False, back: str = "listing"):
+def _act(listing_id: int, allowed, action, message: str, *, reason_form: bool = False, back: str = "listing",
+         confirm: str | None = None):
     """One lifecycle step from a button. Input problems (a missing reason, an incomplete listing) come back
-    as a message on the page; a step the listing's state no longer allows is a 409 page with what happened
-    and who did it (the domain error handler renders it)."""
+    as a message on the page (on the confirmation page of a `confirm` step, at its reason field); a step
+    the listing's state no longer allows is a 409 page with what happened and who did it (the domain
+    error handler renders it)."""
     item = queries.get_listing_or_404(listing_id, current_user)
     require(allowed(current_user, item))
     reason = ReasonForm().reason.data if reason_form else None
@@ -183,6 +195,9 @@ def _act(listing_id: int, allowed, action, message: str, *, reason_form: bool = 
         item = action(item, actor=current_user, **({"reason": reason} if reason_form else {}))
     except ValidationFailed as err:
         db.session.rollback()
+        if confirm is not None and reason_error(err):
+            item = queries.get_listing_or_404(listing_id, current_user)
+            return render_confirmation(_confirmation(item, confirm), reason=reason, error=err)
         flash(err.in_full, "error")
         target = "catalog.review" if back == "review" else "catalog.listing"
         return redirect(url_for(target, listing_id=listing_id)), 303
@@ -194,28 +209,87 @@ def _act(listing_id: int, allowed, action, message: str, *, reason_form: bool = 
                     else url_for("catalog.my_listings"))
 
 
+def _confirmation(item: Listing, step: str):
+    """The confirmation page of `withdraw` (the vendor) or `request_changes` (the office, on a submission or
+    on the pending revision of a live listing). Raises 409 as the POST would when the step is not open."""
+    if step == "withdraw":
+        check_step(services.LISTING_LIFECYCLE, step, current_user, item)
+        blocker = services.withdraw_blocker(item)
+        if blocker:
+            raise Conflict(blocker)
+        return confirmation(services.LISTING_LIFECYCLE, step, item, name=f"“{item.title}”",
+                            action=url_for("catalog.withdraw", listing_id=item.id),
+                            back=url_for("catalog.my_listings"), consequences=queries.withdraw_consequences(item),
+                            seen_by=["Buyers, the consortium office and the public no longer see it in the catalog; "
+                                     "the office sees your reason in its history."],
+                            undo="This cannot be undone: to offer it again, create a new listing.")
+    revision = queries.latest_revision(item) if item.status in EDITABLE_BY_REVISION else None
+    lifecycle, target = ((services.REVISION_LIFECYCLE, revision) if revision is not None
+                         else (services.LISTING_LIFECYCLE, item))
+    check_step(lifecycle, step, current_user, target)
+    state_change = (f"The proposed change to “{item.title}” will be sent back for changes." if revision is not None
+                    else None)
+    return confirmation(lifecycle, step, target, name=f"“{item.title}”", state_change=state_change,
+                        title=f"Send “{item.title}” back for changes?", button="Request changes",
+                        action=url_for("catalog.request_changes", listing_id=item.id),
+                        back=url_for("catalog.review", listing_id=item.id),
+                        consequences=queries.request_changes_consequences(item, revision),
+                        seen_by=[f"{item.vendor.name} sees your reason on its listings page and in the listing's "
+                                 "history."],
+                        undo=f"{item.vendor.name} can edit it and submit it again.")
+
+
+def _ask(listing_id: int, allowed, step: str):
+    """GET on a confirmed step's URL: its confirmation page (403 / 409 as the POST would answer)."""
+    item = queries.get_listing_or_404(listing_id, current_user)
+    require(allowed(current_user, item))
+    return render_confirmation(_confirmation(item, step))
+
+
 @bp.route("/listings/<int:listing_id>/submit", methods=["POST"])
 def submit(listing_id: int):
     return _act(listing_id, can.can_submit_listing, services.submit_listing,
                 "“{title}” is submitted. The consortium office will review it.")
 
 
-@bp.route("/listings/<int:listing_id>/withdraw", methods=["POST"])
+@bp.route("/listings/<int:listing_id>/withdraw", methods=["GET", "POST"])
 def withdraw(listing_id: int):
+    if request.method == "GET":
+        return _ask(listing_id, can.can_withdraw_listing, "withdraw")
     return _act(listing_id, can.can_withdraw_listing, services.withdraw_listing,
-                "“{title}” is withdrawn from the marketplace.", reason_form=True)
+                "“{title}” is withdrawn from the marketplace.", reason_form=True, confirm="withdraw")
 
 
 @bp.route("/listings/<int:listing_id>/approve", methods=["POST"])
 def approve(listing_id: int):
-    return _act(listing_id, can.can_approve_listing, services.approve_listing, "“{title}” is approved and live.",
-                reason_form=True, back="queue")
+    response = _act(listing_id, can.can_approve_listing, services.approve_listing,
+                    "“{title}” is approved and live.", reason_form=True, back="queue")
+    return _offer_amendment(listing_id, response)
 
 
-@bp.route("/listings/<int:listing_id>/request-changes", methods=["POST"])
+def _offer_amendment(listing_id: int, response):
+    """After an approval that left list prices below contract prices of active vehicles, the admin lands
+    on the vehicle's price-schedule amendment (the contracts domain's page, by endpoint name), or on the
+    review page, which links each vehicle's when there are several."""
+    if getattr(response, "status_code", None) != 302:
+        return response
+    conflicts = services.live_price_conflicts(queries.get_listing_or_404(listing_id, current_user))
+    if not conflicts:
+        return response
+    numbers = sorted({c.vehicle_number for c in conflicts})
+    flash(f"Some list prices are now below contract prices on {', '.join(numbers)}: amend the price "
+          f"schedule{'s' if len(numbers) > 1 else ''} to at most the new list prices.", "info")
+    if len(numbers) == 1:
+        return redirect(url_for("vehicles.amend_schedule", vehicle_id=conflicts[0].vehicle_id))
+    return redirect(url_for("catalog.review", listing_id=listing_id))
+
+
+@bp.route("/listings/<int:listing_id>/request-changes", methods=["GET", "POST"])
 def request_changes(listing_id: int):
+    if request.method == "GET":
+        return _ask(listing_id, can.can_request_listing_changes, "request_changes")
     return _act(listing_id, can.can_request_listing_changes, services.request_changes,
-                "Changes requested on “{title}”.", reason_form=True, back="review")
+                "Changes requested on “{title}”.", reason_form=True, back="review", confirm="request_changes")
 
 
 @bp.route("/listings/<int:listing_id>/suspend", methods=["POST"])
@@ -250,4 +324,7 @@ def review(listing_id: int):
     else:
         rows, kind = [], None
     return render_template("catalog/listings/review.html", listing=item, rows=rows, kind=kind, revision=revision,
-                           form=ReasonForm())
+                           form=ReasonForm(),
+                           conflicts=services.pending_price_conflicts(item) if kind == "revision" else [],
+                           live_conflicts=services.live_price_conflicts(item)
+                           if item.status in EDITABLE_BY_REVISION else [])
