@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from catalog.listings.models import Listing
 from consortium.models import Consortium, Organization, User
+from contracts.invoices import services as invoice_services
 from contracts.observations import services as observations
 from contracts.orders import services as orders
 from contracts.orders.models import Order
@@ -150,12 +151,26 @@ def load_vehicles() -> None:
 STREET_LIGHTING_TERMS = {
     "period": "month", "periods": 12, "fixed_fee": "10000.00", "at_risk_fee": "40000.00", "bonus_pool": "2000.00",
     "holdback_pct": "10", "holdback_window": 2,
-    "kpis": [{"code": "availability", "name": "Lighting availability", "unit": "%", "direction": "higher",
+    "kpis": [{"code": "availability", "name": "Lighting availability", "unit": "percent", "direction": "higher",
               "weight": "1", "baseline": "97.0", "floor": "95.0", "target": "99.0", "stretch": "99.5"}],
 }
 
+# A smaller lighting pilot the city ended early (its vehicle page shows what the termination gave back).
+PILOT_LIGHTING_TERMS = {**STREET_LIGHTING_TERMS, "fixed_fee": "1500.00", "at_risk_fee": "3500.00",
+                        "bonus_pool": "0.00"}
+
+# Tempe's three-month pilot, measured, invoiced, paid and completed: closeout gives back the at-risk fee it
+# did not earn.
+TEMPE_PILOT_TERMS = {**PILOT_LIGHTING_TERMS, "periods": 3, "holdback_window": 3}
+
 # (PO number, buyer, items {name: quantity}, performance terms, final state, observations)
 ORDERS = [
+    ("TMP-2026-0031", "buyer@tempe.example", {}, TEMPE_PILOT_TERMS, "completed",
+     [(1, "99.2", "verified", "Mill Avenue pilot availability export, month 1"),
+      (2, "96.1", "verified", "Mill Avenue pilot availability export, month 2 (controller faults)"),
+      (3, "98.4", "verified", "Mill Avenue pilot availability export, month 3")]),
+    ("MSA-2026-0288", "buyer@mesa.example", {}, PILOT_LIGHTING_TERMS, "terminated",
+     [(1, "99.1", "verified", "Pilot district availability export, month 1")]),
     ("TMP-2026-0042", "buyer@tempe.example", {"LED luminaire with node": "20"}, None, "approved", []),
     ("TMP-2026-0057", "buyer@tempe.example", {"LED luminaire with node": "250"}, None, "pending_approval", []),
     ("MSA-2026-0311", "buyer@mesa.example", {}, STREET_LIGHTING_TERMS, "active",
@@ -171,8 +186,9 @@ def _months_ago(months: int):
 
 
 def load_orders() -> None:
-    """Orders in several states under the Mesa street-lighting vehicle, one with performance terms and
-    three months of measurements (two verified, one reported) so a window is settled and one pending."""
+    """Orders in every state under the Mesa street-lighting vehicle: one with performance terms and
+    three months of measurements (two verified, one reported) so a window is settled and one pending, its
+    invoices in every state; one completed through closeout; one terminated."""
     vehicle = db.session.scalar(select(Vehicle).where(Vehicle.number == "GPSR-2026-001")
                                 .execution_options(all_tenants=True))
     if vehicle is None or not vehicle.is_in_force():
@@ -185,14 +201,19 @@ def load_orders() -> None:
         data = {"po_number": po, "lines": [{"price_item_id": items[name], "quantity": q}
                                            for name, q in quantities.items()]}
         if terms:
-            data.update(performance=terms, delivery_start=_months_ago(3).isoformat(),
+            # Periods run from the terms' start date and are reported once over (in the consortium's time
+            # zone): seven months back, the three measured months and the next few have ended whatever the
+            # hour the demo is loaded, so they can still be reported.
+            started = _months_ago(2 if state == "terminated" else 7)
+            data.update(performance={**terms, "start_date": started.isoformat()},
+                        delivery_start=started.isoformat(),
                         notes="Lighting as a service for the Dobson Ranch and Fiesta districts.")
         order = orders.create_order(vehicle=vehicle, data=data, actor=buyer)
         orders.submit_order(order, actor=buyer)
         member_key = buyer_email.split("@")[1]
-        if order.status == "pending_approval" and state in ("approved", "active"):
+        if order.status == "pending_approval" and state != "pending_approval":
             orders.approve_order(order, actor=_user(f"approver@{member_key}"), reason="Budgeted in FY2026-27.")
-        if state == "active":
+        if state in ("active", "completed", "terminated"):
             orders.accept_order(order, actor=_user("vendor@brightstreet.example"))
             for period, value, status, note in measured:
                 obs = observations.report_observation(order, {"period": period, "kpi": "availability",
@@ -200,4 +221,50 @@ def load_orders() -> None:
                                                       actor=_user("vendor@brightstreet.example"))
                 if status == "verified":
                     observations.verify_observation(obs, actor=buyer)
+            _invoice_and_close(order, state, buyer)
     db.session.flush()
+
+
+def _invoice_and_close(order: Order, state: str, buyer: User) -> None:
+    """Invoices in every state, and the two ways an order ends (DESIGN section 8): the Mesa performance
+    order has period 1 rejected then paid, period 2's fee approved and its released holdback submitted;
+    Tempe's three-month pilot is invoiced, paid and completed; Mesa's smaller pilot is terminated two months in,
+    giving back the periods that never ran, with its first period's invoice waiting for Mesa."""
+    vendor = _user("vendor@brightstreet.example")
+    issued = vehicle_models.today() - relativedelta(days=20)
+    if order.po_number == "MSA-2026-0311":
+        due = {row.period: row.due for row in invoice_services.periods_due(order)}
+        wrong = invoice_services.submit_invoice(
+            order, {"number": "BS-24-0187", "issued_on": issued.isoformat(), "period": 1,
+                    "amount": str(due[1])}, actor=vendor)
+        invoice_services.reject_invoice(wrong, actor=buyer, reason="The invoice quotes PO TMP-2026-0042, not "
+                                        "MSA-2026-0311; please reissue it against this order.")
+        right = invoice_services.submit_invoice(
+            order, {"number": "BS-24-0191", "issued_on": (issued + relativedelta(days=2)).isoformat(), "period": 1,
+                    "amount": str(due[1])}, actor=vendor)
+        invoice_services.approve_invoice(right, actor=buyer, reason="Matches the settlement for period 1.")
+        invoice_services.pay_invoice(right, actor=buyer, paid_on=(issued + relativedelta(days=12)).isoformat())
+        # Period 2 closes window 1: the vendor bills the month's fee and, separately, the holdback released.
+        holdback = observations.settlement_for(order).window_of(2).holdback
+        approved = invoice_services.submit_invoice(
+            order, {"number": "BS-24-0203", "issued_on": (issued + relativedelta(days=15)).isoformat(),
+                    "period": 2, "amount": str(due[2] - holdback)}, actor=vendor)
+        invoice_services.approve_invoice(approved, actor=buyer)
+        invoice_services.submit_invoice(
+            order, {"number": "BS-24-0205", "issued_on": (issued + relativedelta(days=16)).isoformat(),
+                    "period": 2, "amount": str(holdback)}, actor=vendor)
+    elif state == "completed":
+        for row in invoice_services.periods_due(order):
+            invoice = invoice_services.submit_invoice(
+                order, {"number": f"BS-24-01{39 + row.period}", "issued_on": issued.isoformat(),
+                        "period": row.period, "amount": str(row.due)}, actor=vendor)
+            invoice_services.approve_invoice(invoice, actor=buyer)
+            invoice_services.pay_invoice(invoice, actor=buyer, paid_on=(issued + relativedelta(days=10)).isoformat())
+        orders.complete_order(order, actor=buyer, reason="Pilot over: all three months verified and paid.")
+    elif state == "terminated":
+        approver = _user(f"approver@{order.member.name.lower()}.example")
+        orders.terminate_order(order, actor=approver, reason="The district's lighting moves to the FY2028 "
+                                                             "capital plan.")
+        due = invoice_services.periods_due(order)[0].due
+        invoice_services.submit_invoice(order, {"number": "BS-24-0210", "issued_on": issued.isoformat(),
+                                                "period": 1, "amount": str(due)}, actor=vendor)

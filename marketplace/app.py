@@ -10,12 +10,14 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from catalog.blueprints import BLUEPRINTS as CATALOG_BLUEPRINTS
+from catalog.listings.queries import provide_contract_terms
 from catalog.search.cli import catalog_cli
 from consortium import api as consortium_api
 from consortium import context as tenancy_context
 from consortium import views as consortium_views
 from consortium.cli import users_cli
 from contracts.blueprints import BLUEPRINTS as CONTRACT_BLUEPRINTS
+from contracts.vehicles import queries as vehicle_queries
 from marketplace import api as api_kernel
 from marketplace.config import load_config
 from marketplace.db import MAX_ID
@@ -75,6 +77,10 @@ def build_app(config: dict | None = None) -> Flask:
     for blueprint in (api_kernel.kernel_api, consortium_views.auth, consortium_views.home, consortium_api.api,
                       *CATALOG_BLUEPRINTS, *CONTRACT_BLUEPRINTS):
         app.register_blueprint(blueprint)
+
+    # The catalog asks about contract vehicles through its port; the contracts domain answers.
+    provide_contract_terms(active_contract_prices=vehicle_queries.active_contract_prices,
+                           covering_vehicles=vehicle_queries.covering_vehicles)
 
     app.cli.add_command(users_cli)
     app.cli.add_command(catalog_cli)

@@ -13,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from marketplace.db import Base, TenantMixin, UTCDateTime, utcnow
 from marketplace.extensions import db
 
+# Action names declared here (the rest still live next to their lifecycle tables, as string literals).
+VEHICLE_PRICE_SCHEDULE_AMENDED = "vehicle.price_schedule_amended"  # contract prices lowered to new list prices
+
 
 class AuditEvent(TenantMixin, Base):
     __tablename__ = "audit_event"

@@ -6,9 +6,9 @@ from flask import Blueprint, jsonify, make_response, request
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from consortium.context import current_consortium
 from contracts.orders import permissions as can
 from contracts.orders import services as services
+from contracts.orders.documents import render_purchase_order
 from contracts.orders.models import (
     MAX_LINES,
     NOTES_MAX,
@@ -18,13 +18,13 @@ from contracts.orders.models import (
     Order,
 )
 from contracts.orders.queries import get_order_or_404, in_consortium, timeline, visible_orders_stmt
+from contracts.performance import TERMS_SCHEMA
 from contracts.vehicles.models import Vehicle
 from marketplace import idempotency
 from marketplace.api import DATE, ID, MONEY, PAGE_PARAMS, operation, paginate_args
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import REASON_LIMIT, parse_id
-from marketplace.pdf import render_pdf
 from marketplace.tenancy import get_or_404
 
 api = Blueprint("orders_api", __name__, url_prefix="/api/v1")
@@ -43,7 +43,7 @@ ORDER_IN = {
         "notes": {"type": ["string", "null"], "maxLength": NOTES_MAX},
         "delivery_start": {"anyOf": [DATE, {"type": "null"}]},
         "delivery_end": {"anyOf": [DATE, {"type": "null"}]},
-        "performance": {"type": ["object", "null"], "description": "Performance terms (DESIGN section 5)"},
+        "performance": TERMS_SCHEMA,
     },
 }
 ORDER_PATCH = {**ORDER_IN, "required": []}
@@ -60,11 +60,12 @@ ORDER_OUT = {
         "lines": {"type": "array", "items": {"type": "object"}},
         "po_number": {"type": "string"}, "notes": {"type": "string"},
         "delivery_start": {"type": ["string", "null"]}, "delivery_end": {"type": ["string", "null"]},
-        "performance": {"type": ["object", "null"]},
+        "performance": TERMS_SCHEMA,
         "value": {"type": "string"}, "committed": {"type": "string"},
         "status_reason": {"type": ["string", "null"]},
         "created_by": {"type": "object"},
         "submitted_at": {"type": ["string", "null"]}, "approved_at": {"type": ["string", "null"]},
+        "closed_at": {"type": ["string", "null"]}, "last_period": {"type": ["integer", "null"]},
         "accepted_at": {"type": ["string", "null"]},
         "timeline": {"type": "array", "items": {"type": "object"}},
     },
@@ -95,7 +96,8 @@ def order_json(order: Order, *, with_timeline: bool = False) -> dict:
         "status_reason": order.status_reason,
         "created_by": {"id": order.created_by_id, "name": order.created_by.name},
         "submitted_at": _iso(order.submitted_at), "approved_at": _iso(order.approved_at),
-        "accepted_at": _iso(order.accepted_at),
+        "accepted_at": _iso(order.accepted_at), "closed_at": _iso(order.closed_at),
+        "last_period": order.last_period,
     }
     if with_timeline:
         events, actors = timeline(order)
@@ -210,7 +212,10 @@ _register("decline", "Decline with a reason: the approver a pending order, or th
 _register("accept", "Accept an approved order (vendor): it becomes active", services.accept_order)
 _register("cancel", "Cancel an order that is not yet active (member); the commitment is released",
           services.cancel_order)
-_register("complete", "Mark an active order completed (member)", services.complete_order)
+_register("complete", "Close out an order (member): every holdback window and invoice decided; the commitment "
+          "is trimmed to what was payable and the rest given back to the ceiling", services.complete_order)
+_register("terminate", "End an active order early with a reason (the member's approver or the office): periods "
+          "not yet started never run; the commitment is trimmed", services.terminate_order)
 
 
 @operation(api, "/orders/<int:order_id>/po.pdf", "GET", summary="The purchase order as a PDF", tag="orders",
@@ -219,8 +224,7 @@ def purchase_order_pdf(order_id):
     order = get_order_or_404(order_id)
     if order.approved_at is None:
         raise Conflict("A purchase order exists once the order is approved.")
-    events, actors = timeline(order)
-    response = make_response(render_pdf("contracts/orders/po_pdf.html", order=order, consortium=current_consortium(),
-                                        events=events, actors=actors))
+    response = make_response(render_purchase_order(order))
     response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{order.reference}.pdf"'
     return response

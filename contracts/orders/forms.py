@@ -17,10 +17,13 @@ from wtforms.validators import Length, Optional
 from contracts.orders.models import NOTES_MAX, PO_NUMBER_MAX, QUANTITY_TEXT_MAX
 from contracts.performance.terms import (
     ADJUSTMENT_REASON_MAX,
+    CREDITS_UNIT,
     KPI_CODE_MAX,
     KPI_NAME_MAX,
-    KPI_UNIT_MAX,
     NUMBER_TEXT_MAX,
+    SAVINGS_UNIT,
+    UNITS,
+    guess_unit,
 )
 from marketplace.inputs import REASON_LIMIT, parse_id, whole_number
 
@@ -97,22 +100,32 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[Optional(), Length(max=REASON_LIMIT)])
 
 
+# The unit choices of a KPI, with the bounds every value of the unit keeps.
+UNIT_CHOICES = [(unit, {"percent": "percent (0–100)", "kwh": "kWh (≥ 0)", "currency": "currency, USD (≥ 0)"}
+                 .get(unit, f"{unit} (≥ 0)")) for unit in UNITS]
+
+
 class KpiRowForm(Form):
     code = StringField("Code", validators=[Optional(), Length(max=KPI_CODE_MAX)])
     name = StringField("Name", validators=[Optional(), Length(max=KPI_NAME_MAX)])
-    unit = StringField("Unit", validators=[Optional(), Length(max=KPI_UNIT_MAX)])
+    unit = SelectField("Unit", choices=UNIT_CHOICES, validate_choice=False)
     direction = SelectField("Better when", choices=[("higher", "higher"), ("lower", "lower")], validate_choice=False)
     weight = StringField("Weight", validators=[Optional(), Length(max=20)])
     baseline = StringField("Baseline", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
     floor = StringField("Floor", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
     target = StringField("Target", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
     stretch = StringField("Stretch", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
+    min = StringField("Min (optional)", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
+    max = StringField("Max (optional)", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
 
     def is_blank(self) -> bool:
         return not any((self[k].data or "").strip() for k in KPI_TEXT)
 
 
-KPI_TEXT = ("code", "name", "unit", "weight", "baseline", "floor", "target", "stretch")
+# The typed fields of a KPI row (the unit and direction selects always hold a value, so a row without any
+# of these is empty).
+KPI_TEXT = ("code", "name", "weight", "baseline", "floor", "target", "stretch", "min", "max")
+KPI_OPTIONAL = ("stretch", "min", "max")
 
 
 class TierForm(Form):
@@ -127,6 +140,8 @@ class PerformanceForm(Form):
     period = SelectField("Period", choices=[("month", "Month"), ("quarter", "Quarter"), ("year", "Year")],
                          validate_choice=False)
     periods = StringField("Number of periods", validators=[Optional(), Length(max=5)])
+    start_date = StringField("First day of period 1", description="Periods run from this day, e.g. 2026-01-01.",
+                             validators=[Optional(), Length(max=10)])
     fixed_fee = StringField("Fixed fee per period (USD)", validators=[Optional(), Length(max=20)])
     at_risk_fee = StringField("At-risk fee per period (USD)", validators=[Optional(), Length(max=20)])
     bonus_pool = StringField("Bonus pool per period (USD)", validators=[Optional(), Length(max=20)])
@@ -134,10 +149,14 @@ class PerformanceForm(Form):
     holdback_window = StringField("Holdback window (periods)", validators=[Optional(), Length(max=5)])
     kpis = FieldList(FormField(KpiRowForm), min_entries=4)
     credits_kpi = StringField("Service-credit KPI code", validators=[Optional(), Length(max=KPI_CODE_MAX)])
+    credits_unit = SelectField("Unit of the service-credit KPI (when it is not one of the KPIs above)",
+                               choices=UNIT_CHOICES, default=CREDITS_UNIT, validate_choice=False)
     credits_cap_pct = StringField("Credit cap (% of the fixed fee)", validators=[Optional(), Length(max=10)])
     tiers = FieldList(FormField(TierForm), min_entries=3)
     savings_kpi = StringField("Shared-savings KPI code (reporting use)",
                               validators=[Optional(), Length(max=KPI_CODE_MAX)])
+    savings_unit = SelectField("Unit of the reporting use (when it is not one of the KPIs above)",
+                               choices=UNIT_CHOICES, default=SAVINGS_UNIT, validate_choice=False)
     baseline_use = StringField("Baseline use", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
     adjustment_amount = StringField("Baseline adjustment (units)", validators=[Optional(), Length(max=NUMBER_TEXT_MAX)])
     adjustment_reason = StringField("Reason for the adjustment",
@@ -169,6 +188,7 @@ class PerformanceForm(Form):
 
         terms: dict = {
             "period": self.period.data or "month", "periods": whole(self.periods),
+            "start_date": text(self.start_date) or None,
             "fixed_fee": text(self.fixed_fee) or "0", "at_risk_fee": text(self.at_risk_fee) or "0",
             "bonus_pool": text(self.bonus_pool) or "0", "holdback_pct": text(self.holdback_pct) or "0",
             "kpis": [],
@@ -176,17 +196,20 @@ class PerformanceForm(Form):
         if text(self.holdback_window):
             terms["holdback_window"] = whole(self.holdback_window)
         for row in self._kpi_rows():
-            kpi = {k: text(row.form[k]) for k in ("code", "name", "unit", "weight", "baseline", "floor", "target")}
+            kpi = {k: text(row.form[k]) for k in ("code", "name", "weight", "baseline", "floor", "target")}
+            kpi["unit"] = row.form.unit.data or "percent"
             kpi["direction"] = row.form.direction.data or "higher"
-            if text(row.form.stretch):
-                kpi["stretch"] = text(row.form.stretch)
+            kpi.update({k: text(row.form[k]) for k in KPI_OPTIONAL if text(row.form[k])})
             terms["kpis"].append(kpi)
+        kpi_codes = {kpi["code"] for kpi in terms["kpis"]}
         if text(self.credits_kpi):
             terms["service_credits"] = {
                 "kpi": text(self.credits_kpi), "applies_to": "fixed_fee", "cap_pct": text(self.credits_cap_pct),
                 "tiers": [{"below": text(r.form.below), "credit_pct": text(r.form.credit_pct)}
                           for r in self._tier_rows()],
             }
+            if text(self.credits_kpi) not in kpi_codes:  # a KPI's own unit is the block's
+                terms["service_credits"]["unit"] = self.credits_unit.data or CREDITS_UNIT
         if text(self.savings_kpi):
             adjustments = []
             if text(self.adjustment_amount):
@@ -196,6 +219,8 @@ class PerformanceForm(Form):
                 "unit_price": text(self.unit_price), "vendor_share_pct": text(self.vendor_share_pct),
                 "vendor_cap": text(self.vendor_cap), "guaranteed_savings": text(self.guaranteed_savings),
             }
+            if text(self.savings_kpi) not in kpi_codes:
+                terms["shared_savings"]["unit"] = self.savings_unit.data or SAVINGS_UNIT
         return terms
 
     def fill(self, terms: dict | None) -> None:
@@ -203,7 +228,7 @@ class PerformanceForm(Form):
         if not terms:
             return
         self.enabled.data = True
-        for name in ("period", "fixed_fee", "at_risk_fee", "bonus_pool", "holdback_pct"):
+        for name in ("period", "start_date", "fixed_fee", "at_risk_fee", "bonus_pool", "holdback_pct"):
             if terms.get(name) is not None:
                 self[name].data = str(terms[name])
         for name in ("periods", "holdback_window"):
@@ -212,13 +237,14 @@ class PerformanceForm(Form):
         while len(self.kpis):
             self.kpis.pop_entry()
         for kpi in terms.get("kpis", []):
-            self.kpis.append_entry({k: ("" if kpi.get(k) is None else str(kpi.get(k)))
-                                    for k in (*KPI_TEXT, "direction")})
+            row = {k: ("" if kpi.get(k) is None else str(kpi.get(k))) for k in (*KPI_TEXT, "direction")}
+            self.kpis.append_entry({**row, "unit": guess_unit(kpi.get("unit"))})
         while len(self.kpis) < max(4, len(terms.get("kpis", [])) + 1):
             self.kpis.append_entry()
         credits = terms.get("service_credits")
         if credits:
             self.credits_kpi.data, self.credits_cap_pct.data = credits["kpi"], str(credits["cap_pct"])
+            self.credits_unit.data = credits.get("unit") or CREDITS_UNIT
             while len(self.tiers):
                 self.tiers.pop_entry()
             for tier in credits["tiers"]:
@@ -228,6 +254,7 @@ class PerformanceForm(Form):
         savings = terms.get("shared_savings")
         if savings:
             self.savings_kpi.data = savings["kpi"]
+            self.savings_unit.data = savings.get("unit") or SAVINGS_UNIT
             for name in ("baseline_use", "unit_price", "vendor_share_pct", "vendor_cap", "guaranteed_savings"):
                 self[name].data = str(savings[name])
             if savings.get("adjustments"):
@@ -238,7 +265,8 @@ class PerformanceForm(Form):
         """Put `performance.*` messages on the fields; returns those that fit no field."""
         kpi_rows, tier_rows, rest = self._kpi_rows(), self._tier_rows(), []
         simple = {"service_credits.kpi": "credits_kpi", "service_credits.cap_pct": "credits_cap_pct",
-                  "shared_savings.kpi": "savings_kpi"}
+                  "shared_savings.kpi": "savings_kpi", "service_credits.unit": "credits_unit",
+                  "shared_savings.unit": "savings_unit"}
         for path, message in fields.items():
             parts = path.split(".")
             target = None

@@ -76,7 +76,14 @@ def can_cancel_order(user, order) -> bool:
 
 
 def can_complete_order(user, order) -> bool:
+    """The member's buyers and approvers close an order out (once nothing is open)."""
     return is_member_staff_of(user, order)
+
+
+def can_terminate_order(user, order) -> bool:
+    """The member's approver, or the consortium office, ends an order early (with a reason)."""
+    approver = is_member_staff_of(user, order) and user.role == "approver"
+    return approver or is_office_of(user, order.consortium_id)
 
 
 def can_route_order(user, order) -> bool:

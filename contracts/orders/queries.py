@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,8 +14,12 @@ from contracts.orders import permissions as can
 from contracts.orders import services
 from contracts.orders.forms import ReasonForm
 from contracts.orders.models import Order
+from contracts.performance import parse_terms, period_dates
+from contracts.vehicles.queries import executed_participation
 from marketplace.audit import AuditEvent
+from marketplace.errors import Conflict
 from marketplace.extensions import db
+from marketplace.formats import day, money, period_span
 from marketplace.tenancy import get_or_404
 
 
@@ -68,7 +74,103 @@ def order_page_context(order: Order) -> dict:
         "order": order, "events": events, "actors": actors, "reason_form": ReasonForm(),
         "can": {"edit": can.can_edit_order(current_user, order),
                 **{step: services.ORDER_LIFECYCLE.may(step, current_user, order)
-                   for step in ("submit", "approve", "decline", "accept", "cancel", "complete")}},
+                   for step in ("submit", "approve", "decline", "accept", "cancel", "complete", "terminate")}},
         "created_by_self": order.created_by_id == current_user.id,
         "panels": [panel(order) for panel in ORDER_PANELS],
     }
+
+
+# --- what the irreversible steps do (their confirmation pages, marketplace.confirm) --------------
+
+
+def _given_back(order: Order, amount: Decimal) -> list[str]:
+    """The sentences for `amount` going back to the vehicle ceiling and the member's not-to-exceed."""
+    vehicle = order.vehicle
+    sentences = [f"{money(amount)} committed against vehicle {vehicle.number}'s ceiling is given back; "
+                 f"{money(vehicle.remaining + amount)} will remain of its {money(vehicle.ceiling)}."]
+    participation = (executed_participation(vehicle, order.member_id)
+                     if order.member_id != vehicle.lead_agency_id else None)
+    if participation is not None and participation.member_not_to_exceed is not None:
+        sentences.append(f"{order.member.name}'s not-to-exceed under the vehicle gets it back too: "
+                         f"{money(participation.remaining + amount)} will remain of "
+                         f"{money(participation.member_not_to_exceed)}.")
+    return sentences
+
+
+def release_consequences(order: Order) -> list[str]:
+    """What cancelling or declining `order` does to the money: its whole commitment goes back."""
+    if order.committed <= 0:
+        return [f"Nothing is committed against vehicle {order.vehicle.number}'s ceiling for this order yet, "
+                "so no money moves."]
+    return _given_back(order, order.committed)
+
+
+def cancel_consequences(order: Order) -> list[str]:
+    """Cancelling: the order never goes ahead, and its commitment is given back."""
+    tail = ("The vendor can no longer accept it, and no purchase order is issued for it."
+            if order.approved_at is None else "The purchase order issued for it no longer holds.")
+    return [*release_consequences(order), tail]
+
+
+def decline_consequences(order: Order) -> list[str]:
+    """Declining: the order ends here (the member can draft a new one), and its commitment is given back."""
+    return [*release_consequences(order), f"{order.member.name} can draft a new order if it still needs this."]
+
+
+def complete_consequences(order: Order) -> list[str]:
+    """Completing (closeout): the commitment is trimmed to what the order made payable; the rest goes back.
+    Raises Conflict, as the step would, while something is still open."""
+    items = services.open_items(order)
+    if items:
+        raise Conflict(f"Order {order.reference} cannot be completed yet. " + " ".join(items))
+    keep = min(services.payable_value(order), order.committed)
+    sentences = [f"The order stays committed at {money(keep)}: what it made payable.",
+                 *_trimmed(order, keep, kept="was payable")]
+    sentences.append("No more measurements can be reported, and no more periods are settled.")
+    return sentences
+
+
+def _trimmed(order: Order, keep: Decimal, *, kept: str) -> list[str]:
+    """What trimming the commitment to `keep` gives back; `kept` says why the rest stays."""
+    released = order.committed - keep
+    if released > 0:
+        return _given_back(order, released)
+    return [f"Nothing goes back to vehicle {order.vehicle.number}'s ceiling: the whole "
+            f"{money(order.committed)} committed {kept}."]
+
+
+def terminate_consequences(order: Order) -> list[str]:
+    """Terminating: the periods not started never run; those running are measured, settled and paid to the
+    end; the commitment is trimmed to what can still become payable."""
+    sentences = []
+    last = order.last_period
+    with db.session.no_autoflush:  # what the step would do, worked out on the order and then put back
+        if order.performance:
+            terms = parse_terms(order.performance)
+            started = services.started_periods(order)
+            start = services.period_start(order)
+            if started < terms.periods:
+                first_day = period_dates(start, terms, started + 1)[0]
+                sentences.append(
+                    f"Periods {started + 1} to {terms.periods} "
+                    f"({period_span(first_day, period_dates(start, terms, terms.periods)[1])}) never run: "
+                    "nothing is measured or paid for them.")
+            if started:
+                sentences.append(
+                    f"Periods 1 to {started} (ending {day(period_dates(start, terms, started)[1])}) have started: "
+                    "they are still measured, settled and paid, and the order can be completed once they are.")
+            order.last_period = started
+        try:
+            keep = min(services.payable_value(order), order.committed)
+        finally:
+            order.last_period = last
+    sentences.append(f"The order stays committed at {money(keep)}: its lines and what its terms can still pay.")
+    return [*sentences, *_trimmed(order, keep, kept="can still become payable")]
+
+
+def seen_by(order: Order) -> list[str]:
+    """Who sees a decision on `order` (on its page, with the reason)."""
+    people = f"{order.member.name}'s buyers and approvers"
+    if order.approved_at is not None:
+        people += f", {order.vendor.name}"
+    return [f"{people} and the consortium office see the order's new status and your reason on its page."]

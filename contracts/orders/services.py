@@ -10,19 +10,24 @@ and never commit.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+
+from sqlalchemy import inspect
 
 from consortium.models import Organization, User
 from contracts.orders import permissions as can
 from contracts.orders.models import ORDER_STATUSES, STATUS_LABELS, Order, OrderLine
 from contracts.orders.validation import clean_order_data, line_total
-from contracts.performance import not_to_exceed, parse_terms
+from contracts.performance import not_to_exceed, parse_terms, period_dates
+from contracts.vehicles import models as vehicle_models
 from contracts.vehicles import queries as vehicles
 from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
 from marketplace import audit, transitions
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
+from marketplace.formats import money
 from marketplace.inputs import to_cents
 from marketplace.transitions import Lifecycle, transition
 
@@ -76,17 +81,17 @@ def _commit_value(order: Order, ctx) -> None:
     if vehicle.committed + value > vehicle.ceiling:
         over = vehicle.committed + value - vehicle.ceiling
         raise Conflict(
-            f"This order ({value:,.2f}) would exceed the ceiling of vehicle {vehicle.number} by {over:,.2f}: "
-            f"{vehicle.remaining:,.2f} remains of {vehicle.ceiling:,.2f}.",
-            {"value": f"Exceeds the vehicle ceiling by {over:,.2f}."},
+            f"This order ({money(value)}) would exceed the ceiling of vehicle {vehicle.number} by {money(over)}: "
+            f"{money(vehicle.remaining)} remains of {money(vehicle.ceiling)}.",
+            {"value": f"Exceeds the vehicle ceiling by {money(over)}."},
         )
     limit = participation.member_not_to_exceed if participation is not None else None
     if limit is not None and participation.committed + value > limit:
         over = participation.committed + value - limit
         raise Conflict(
-            f"This order ({value:,.2f}) would exceed {order.member.name}'s not-to-exceed under this vehicle "
-            f"by {over:,.2f}: {participation.remaining:,.2f} remains of {limit:,.2f}.",
-            {"value": f"Exceeds the participation limit by {over:,.2f}."},
+            f"This order ({money(value)}) would exceed {order.member.name}'s not-to-exceed under this vehicle "
+            f"by {money(over)}: {money(participation.remaining)} remains of {money(limit)}.",
+            {"value": f"Exceeds the participation limit by {money(over)}."},
         )
     vehicle.committed += value
     if participation is not None:
@@ -111,6 +116,80 @@ def _keep_reason(order: Order, ctx) -> None:
     order.status_reason = ctx.reason
 
 
+# --- closeout ------------------------------------------------------------------------------------
+# What keeps an order open (undecided holdback windows, unsettled periods, undecided invoices) and what it
+# can still cost are known above orders: the settlement in contracts.observations, invoices in
+# contracts.invoices. Those register here when imported (the factory imports every domain), as the order
+# page's panels do; orders never import them.
+
+# Callables (order) -> list of sentences, each naming one thing still open ("Window 2 is pending: …").
+CLOSEOUT_OPEN_ITEMS: list = []
+# Callables (order) -> Decimal: what the order's performance terms have made payable, or can still make
+# payable through its last period; absent for orders without terms.
+PERFORMANCE_PAYABLE: list = []
+
+
+def payable_value(order: Order) -> Decimal:
+    """What the order has cost or can still cost: its lines plus what its terms made payable (every period
+    settled) or can still pay through its last period. Closeout trims the commitment to this."""
+    value = sum((line.total for line in order.lines), Decimal("0.00"))
+    if order.performance:
+        if not PERFORMANCE_PAYABLE:
+            raise RuntimeError("No settlement is registered for closeout (contracts.invoices is not imported).")
+        value += PERFORMANCE_PAYABLE[0](order)
+    return to_cents(max(value, Decimal("0.00")))
+
+
+def open_items(order: Order) -> list[str]:
+    """Everything that keeps the order from being completed, as sentences (empty: it can be completed)."""
+    return [item for check in CLOSEOUT_OPEN_ITEMS for item in check(order)]
+
+
+def _require_nothing_open(order: Order, ctx) -> None:
+    items = open_items(order)
+    if items:
+        raise Conflict(f"Order {order.reference} cannot be completed yet. " + " ".join(items))
+
+
+def _end_unstarted_periods(order: Order, ctx) -> None:
+    """Terminating ends the periods that have not started; those already running are still measured,
+    settled and paid."""
+    if order.performance:
+        order.last_period = started_periods(order)
+
+
+def _trim_commitment(order: Order, ctx) -> None:
+    """Closeout: keep committed only what was (or can still be) payable; give the rest back to the vehicle
+    ceiling and the participation limit, with both rows locked in the usual order."""
+    keep = min(payable_value(order), order.committed)
+    released = order.committed - keep
+    inspect(order).info["released"] = released  # for the audit event (_closeout_after)
+    if released > 0:
+        vehicle = transitions.lock(Vehicle, order.vehicle_id)
+        vehicle.committed -= released
+        participation = _locked_participation(order, vehicle)
+        if participation is not None:
+            participation.committed = max(participation.committed - released, Decimal("0"))
+        order.committed = keep
+    order.closed_at, order.closed_by_id = utcnow(), ctx.actor.id
+
+
+def started_periods(order: Order) -> int:
+    """How many of the order's periods have started by today (the running one included)."""
+    terms = parse_terms(order.performance)
+    start = period_start(order)
+    if start is None:
+        return 0
+    today = vehicle_models.today()
+    return sum(1 for n in range(1, terms.periods + 1) if period_dates(start, terms, n)[0] <= today)
+
+
+def period_start(order: Order):
+    """The first day of period 1 (the terms' start date)."""
+    raw = (order.performance or {}).get("start_date")
+    return date.fromisoformat(raw) if raw else None
+
+
 def _stamp_approved(order: Order, ctx) -> None:
     order.approved_at = order.submitted_at if ctx.before == "submitted" else utcnow()
     if ctx.before == "pending_approval":
@@ -129,6 +208,11 @@ def _why_not_approver(user, order: Order) -> str:
 
 def _value_after(order: Order) -> dict:
     return {"value": str(order.value)}
+
+
+def _closeout_after(order: Order) -> dict:
+    return {"value": str(order.value), "committed": str(order.committed), "last_period": order.last_period,
+            "released": str(inspect(order).info.pop("released", Decimal("0.00")))}
 
 
 ORDER_LIFECYCLE = Lifecycle(
@@ -154,8 +238,13 @@ ORDER_LIFECYCLE = Lifecycle(
         transition("cancel", {"draft", "submitted", "pending_approval", "approved"}, "cancelled",
                    can.can_cancel_order, "order.cancelled", "cancelled", effects=(_release, _keep_reason),
                    denied="Only buyers and approvers of the member city cancel its orders."),
-        transition("complete", {"active"}, "completed", can.can_complete_order, "order.completed", "completed",
+        transition("complete", {"active", "terminated"}, "completed", can.can_complete_order, "order.completed",
+                   "completed", effects=(_require_nothing_open, _trim_commitment), audit_after=_closeout_after,
                    denied="Only buyers and approvers of the member city complete its orders."),
+        transition("terminate", {"active"}, "terminated", can.can_terminate_order, "order.terminated",
+                   "terminated", reason="required", reason_message="Say why the order is terminated.",
+                   effects=(_keep_reason, _end_unstarted_periods, _trim_commitment), audit_after=_closeout_after,
+                   denied="Only the member's approver or the consortium office terminates an order."),
     ),
 )
 
@@ -237,9 +326,9 @@ def submit_order(order: Order, *, actor: User) -> Order:
     order = transitions.run(ORDER_LIFECYCLE, order, "submit", actor=actor)
     limit = order.member.approval_limit or Decimal("0")
     if order.value <= limit:
-        reason = f"Within {order.member.name}'s delegated approval limit of {limit:,.2f}."
+        reason = f"Within {order.member.name}'s delegated approval limit of {money(limit)}."
         return transitions.run(ORDER_LIFECYCLE, order, "approve_within_limit", actor=actor, reason=reason)
-    reason = f"Above {order.member.name}'s delegated approval limit of {limit:,.2f}."
+    reason = f"Above {order.member.name}'s delegated approval limit of {money(limit)}."
     return transitions.run(ORDER_LIFECYCLE, order, "await_approval", actor=actor, reason=reason)
 
 
@@ -261,4 +350,12 @@ def cancel_order(order: Order, *, actor: User, reason: str | None = None) -> Ord
 
 
 def complete_order(order: Order, *, actor: User, reason: str | None = None) -> Order:
+    """Close the order out: only when every holdback window is decided and every invoice decided; the
+    commitment is trimmed to what was payable and the rest given back to the ceiling and the limit."""
     return transitions.run(ORDER_LIFECYCLE, order, "complete", actor=actor, reason=reason)
+
+
+def terminate_order(order: Order, *, actor: User, reason: str | None) -> Order:
+    """End the order early: the periods not yet started never run; the commitment is trimmed to what was
+    payable or can still be paid for the periods already running."""
+    return transitions.run(ORDER_LIFECYCLE, order, "terminate", actor=actor, reason=reason)

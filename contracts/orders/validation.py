@@ -14,6 +14,7 @@ from contracts.orders.models import (
 )
 from contracts.performance import TermsError, parse_terms
 from contracts.vehicles.models import Vehicle
+from marketplace.formats import money
 from marketplace.inputs import clean_text, parse_date, parse_decimal, parse_id, parse_money, raise_if, to_cents
 
 
@@ -37,11 +38,11 @@ def _line(raw, path: str, schedule: dict, seen: set, vehicle: Vehicle, fields: d
         unit_price = parse_money(raw.get("unit_price"), f"{path}.unit_price", fields, what="unit price")
         if unit_price is not None and unit_price > item.contract_price:
             fields[f"{path}.unit_price"] = (
-                f"{unit_price} is above the contract price {item.contract_price} "
-                f"(by {unit_price - item.contract_price})."
+                f"{money(unit_price)} is above the contract price {money(item.contract_price)} "
+                f"(by {money(unit_price - item.contract_price)})."
             )
     if quantity is not None and unit_price is not None and quantity * unit_price > MAX_LINE_TOTAL:
-        fields[f"{path}.quantity"] = f"This line would total more than {MAX_LINE_TOTAL:,.2f}; order less."
+        fields[f"{path}.quantity"] = f"This line would total more than {money(MAX_LINE_TOTAL)}; order less."
     return {"item": item, "quantity": quantity, "unit_price": unit_price}
 
 

@@ -8,22 +8,27 @@ from decimal import ROUND_DOWN, Decimal
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from catalog.pilots.models import Pilot
 from catalog.pilots.permissions import can_view_pilot
-from consortium.context import belongs, current_consortium, require
+from consortium.context import belongs, require
 from contracts.orders import permissions as can
+from contracts.orders import queries
 from contracts.orders import services as services
+from contracts.orders.documents import render_purchase_order
 from contracts.orders.forms import OrderForm, ReasonForm
 from contracts.orders.models import ORDER_STATUSES, STATUS_LABELS, Order
-from contracts.orders.queries import get_order_or_404, order_page_context, timeline, visible_orders_stmt
+from contracts.orders.queries import get_order_or_404, order_page_context, visible_orders_stmt
 from contracts.vehicles.models import ScheduleItem, Vehicle
+from contracts.vehicles.permissions import can_see_commitments
+from contracts.vehicles.queries import VEHICLE_PANELS
+from marketplace.confirm import check_step, confirmation, reason_error, render_confirmation
 from marketplace.errors import DomainError, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import parse_id
-from marketplace.pdf import render_pdf
 from marketplace.tenancy import get_or_404
 
 bp = Blueprint("orders", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
@@ -195,25 +200,67 @@ ACTIONS = {  # a wrong actor gets 403; a step the order's state no longer allows
     "accept": (services.accept_order, "Order {ref} accepted: it is now active."),
     "cancel": (services.cancel_order, "Order {ref} cancelled."),
     "complete": (services.complete_order, "Order {ref} completed."),
+    "terminate": (services.terminate_order, "Order {ref} terminated."),
 }
+
+
+# Irreversible steps: GET on the step's URL asks (a confirmation page saying what happens to the money),
+# POST takes the step. Each maps to the sentences of what happens besides the state change.
+CONFIRMED = {
+    "decline": queries.decline_consequences,
+    "cancel": queries.cancel_consequences,
+    "complete": queries.complete_consequences,
+    "terminate": queries.terminate_consequences,
+}
+
+
+def _confirmation(order: Order, name: str):
+    return confirmation(
+        services.ORDER_LIFECYCLE, name, order, name=order.reference,
+        action=url_for(f"orders.{name}_order", order_id=order.id), back=url_for("orders.order", order_id=order.id),
+        title=f"Mark order {order.reference} completed?" if name == "complete" else None,
+        button="Mark completed" if name == "complete" else None,
+        consequences=CONFIRMED[name](order), seen_by=queries.seen_by(order))
+
+
+def _refused(order_id: int, err: DomainError, name: str):
+    """Show the order as it is now, with what went wrong (for a lost race: who did what, and when)."""
+    db.session.rollback()
+    flash(err.message if name == "submit" else err.in_full, "error")
+    return render_template("contracts/orders/order.html",
+                           **order_page_context(get_order_or_404(order_id))), err.status
+
+
+def _ask(order_id: int, name: str):
+    """The confirmation page; a step this person may not take, or that the order's state no longer
+    allows, answers as the POST would (403, or 409 on the order page)."""
+    order = get_order_or_404(order_id)
+    try:
+        check_step(services.ORDER_LIFECYCLE, name, current_user, order)
+        page = _confirmation(order, name)
+    except PermissionDenied:
+        raise
+    except DomainError as err:
+        return _refused(order_id, err, name)
+    return render_confirmation(page)
 
 
 def _act(order_id: int, name: str):
     action, message = ACTIONS[name]
     order = get_order_or_404(order_id)
+    reason = ReasonForm().reason.data
     try:
         if name == "submit":
             order = action(order, actor=current_user)
         else:
-            order = action(order, actor=current_user, reason=ReasonForm().reason.data)
+            order = action(order, actor=current_user, reason=reason)
     except PermissionDenied:
         raise
     except DomainError as err:
-        # Show the order as it is now, with what went wrong (for a lost race: who did what, and when).
-        db.session.rollback()
-        flash(err.message if name == "submit" else err.in_full, "error")
-        return render_template("contracts/orders/order.html",
-                               **order_page_context(get_order_or_404(order_id))), err.status
+        if name in CONFIRMED and reason_error(err):
+            db.session.rollback()
+            return render_confirmation(_confirmation(get_order_or_404(order_id), name), reason=reason, error=err)
+        return _refused(order_id, err, name)
     db.session.commit()
     text = message.format(ref=order.reference)
     if name == "submit":
@@ -225,10 +272,13 @@ def _act(order_id: int, name: str):
 
 def _register_action(name: str):
     def view(order_id: int):
+        if request.method == "GET":
+            return _ask(order_id, name)
         return _act(order_id, name)
 
     view.__name__ = f"{name}_order"
-    bp.add_url_rule(f"/orders/<int:order_id>/{name}", view_func=view, methods=["POST"])
+    methods = ["GET", "POST"] if name in CONFIRMED else ["POST"]
+    bp.add_url_rule(f"/orders/<int:order_id>/{name}", view_func=view, methods=methods)
 
 
 for _name in ACTIONS:
@@ -240,10 +290,7 @@ def purchase_order_pdf(order_id: int):
     order = get_order_or_404(order_id)
     if order.approved_at is None:
         abort(409, description="A purchase order exists once the order is approved.")
-    events, actors = timeline(order)
-    pdf = render_pdf("contracts/orders/po_pdf.html", order=order, consortium=current_consortium(), events=events,
-                     actors=actors)
-    response = make_response(pdf)
+    response = make_response(render_purchase_order(order))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{order.reference}.pdf"'
     return response
@@ -262,3 +309,22 @@ def order_summary() -> dict:
     elif current_user.role == "vendor":
         waiting = counts.get("approved", 0)
     return {"counts": counts, "waiting": waiting, "labels": STATUS_LABELS}
+
+
+# Orders that committed money under a vehicle, and what their closeout gave back to its ceiling.
+COMMITTING = ("approved", "active", "completed", "terminated")
+
+
+def vehicle_orders_panel(vehicle: Vehicle) -> Markup:
+    """The vehicle page's "Orders under this vehicle": the viewer's visible orders (all of them for the
+    office, the member's own for member staff), for those who may see commitments."""
+    if not can_see_commitments(current_user, vehicle):
+        return Markup("")
+    rows = db.session.scalars(visible_orders_stmt(current_user).where(
+        Order.vehicle_id == vehicle.id, Order.status.in_(COMMITTING)).order_by(Order.id)).all()
+    if not rows:
+        return Markup("")
+    return Markup(render_template("contracts/orders/_vehicle_orders.html", orders=rows, vehicle=vehicle))
+
+
+VEHICLE_PANELS.append(vehicle_orders_panel)

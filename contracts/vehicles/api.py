@@ -90,6 +90,12 @@ PARTICIPATION_IN = {
 }
 REASON_IN = {"type": "object", "additionalProperties": False,
              "properties": {"reason": {"type": "string", "maxLength": REASON_LIMIT}}}
+AMENDMENT_IN = {
+    "type": "object", "additionalProperties": False, "required": ["items"],
+    "properties": {"items": {"type": "array", "minItems": 1, "maxItems": SCHEDULE_MAX, "items": SCHEDULE_LINE_IN}},
+    "description": "New contract prices for lines of an active vehicle's schedule: each more than zero and at "
+                   "most the item's current list price.",
+}
 REASON_REQUIRED_IN = {**REASON_IN, "required": ["reason"]}
 SCHEDULE_LINE_OUT = {
     "type": "object",
@@ -351,6 +357,16 @@ _lifecycle_op("/vehicles/<int:vehicle_id>/terminate", "terminate_vehicle",
               "Terminate an active vehicle, with the reason (consortium admins)", "terminate",
               vehicles.terminate_vehicle,
               body=REASON_REQUIRED_IN, with_reason=True)
+
+
+@operation(api, "/vehicles/<int:vehicle_id>/price-schedule", "POST",
+           summary="Amend an active vehicle's contract prices, at most the current list prices (consortium admins)",
+           tag="vehicles", body=AMENDMENT_IN, response=VEHICLE_OUT)
+def amend_price_schedule(vehicle_id, data):
+    vehicle = _managed_vehicle(vehicle_id, permissions.can_amend_price_schedule)
+    vehicles.amend_price_schedule(vehicle, data, actor=current_user)
+    db.session.commit()
+    return _changed_vehicle_response(vehicle)
 
 
 @operation(api, "/vehicles/<int:vehicle_id>/participations", "POST",

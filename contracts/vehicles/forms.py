@@ -162,3 +162,35 @@ class JoinForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[Optional(), _at_most(REASON_LIMIT)])
+
+
+class AmendmentForm(FlaskForm):
+    """The price-schedule amendment page: one input per schedule line whose contract price is above its
+    list price (`contract_price-<price item id>`), prefilled with the list price; a blank input leaves
+    the line as it is. Works without JavaScript."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.values: dict[int, str] = {}
+        self.row_errors: dict[int, str] = {}
+        self._order: list[int] = []
+
+    def fill(self, rows: list[dict]) -> None:
+        self.values = {row["price_item"].id: str(row["list_price"]) for row in rows}
+
+    def read_prices(self, formdata, rows: list[dict]) -> None:
+        self.values = {row["price_item"].id: (formdata.get(f"{SCHEDULE_PREFIX}{row['price_item'].id}") or "").strip()
+                       for row in rows}
+
+    def to_data(self) -> dict:
+        """The API's shape: {items: [{price_item_id, contract_price}]} for the rows filled in."""
+        self._order = [item_id for item_id, value in self.values.items() if value]
+        return {"items": [{"price_item_id": item_id, "contract_price": self.values[item_id]}
+                          for item_id in self._order]}
+
+    def attach_errors(self, fields: dict[str, str]) -> None:
+        for path, message in fields.items():
+            parts = path.split(".")
+            if len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(self._order):
+                self.row_errors[self._order[int(parts[1])]] = message
+            self.form_errors.append(message)

@@ -48,6 +48,11 @@ def can_terminate_vehicle(user, vehicle) -> bool:
     return is_office_of(user, vehicle.consortium_id)
 
 
+def can_amend_price_schedule(user, vehicle) -> bool:
+    """Lower an active vehicle's contract prices to lowered list prices: the office."""
+    return is_office_of(user, vehicle.consortium_id)
+
+
 def can_view_vehicle(user, vehicle) -> bool:
     """Drafts: the consortium office only. Active vehicles: everyone, the public included (they are
     public cooperative contracts). Expired and terminated ones: the consortium's people."""

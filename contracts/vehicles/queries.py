@@ -3,6 +3,9 @@
 Every query runs in the current consortium (the tenant hook scopes it). `get_*_or_404` load one row;
 `visible_*` also apply who may see it, so the HTML views and the API answer alike. The date is always
 `models.today()`, so a vehicle past its end date reads as expired without any job.
+
+`active_contract_prices` and `covering_vehicles` answer the catalog's contract-terms port
+(`catalog.listings.queries.CONTRACT_TERMS`); the application factory wires them in.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ from flask import abort
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from catalog.listings.models import Listing
+from catalog.listings.models import Listing, PriceItem
+from catalog.listings.queries import ContractPrice, CoveringVehicle
 from consortium.context import belongs
 from contracts.vehicles import models
 from contracts.vehicles import permissions as can
 from contracts.vehicles.models import STATUS_LABELS, Participation, ScheduleItem, Vehicle, vehicle_listing
+from marketplace import transitions
 from marketplace.extensions import db
+from marketplace.formats import money
 from marketplace.inputs import parse_id
 
 DETAIL_OPTIONS = (
@@ -38,6 +44,11 @@ PARTICIPATION_OPTIONS = (
 
 
 # --- the derived status (for callers that hold the module, such as the orders package) ------------
+
+
+# Callables (vehicle) -> Markup that add a panel to the vehicle page; orders register what was committed
+# under the vehicle and what closeout gave back (so the vehicles feature does not import orders).
+VEHICLE_PANELS: list = []
 
 
 def effective_status(vehicle: Vehicle, on: date | None = None) -> str:
@@ -228,6 +239,50 @@ def vehicles_covering(listing_id: int) -> list[Vehicle]:
     return list(db.session.scalars(stmt))
 
 
+# --- the catalog's contract-terms port ------------------------------------------------------------
+# "Active" here means active and not expired (the term may not have started yet: its prices are agreed).
+
+
+def active_contract_prices(listing: Listing) -> list[ContractPrice]:
+    """The contract prices of active, unexpired vehicles covering `listing`, on its price items (one
+    query), by vehicle number."""
+    stmt = (
+        select(ScheduleItem.price_item_id, ScheduleItem.contract_price, Vehicle.id, Vehicle.number)
+        .join(Vehicle, Vehicle.id == ScheduleItem.vehicle_id)
+        .join(PriceItem, PriceItem.id == ScheduleItem.price_item_id)
+        .join(vehicle_listing, (vehicle_listing.c.vehicle_id == Vehicle.id)
+              & (vehicle_listing.c.listing_id == PriceItem.listing_id))
+        .where(PriceItem.listing_id == listing.id, Vehicle.consortium_id == listing.consortium_id,
+               Vehicle.status == "active", Vehicle.end_date >= models.today())
+        .order_by(Vehicle.number, ScheduleItem.id)
+    )
+    return [ContractPrice(price_item_id=row[0], contract_price=row[1], vehicle_id=row[2], vehicle_number=row[3])
+            for row in db.session.execute(stmt)]
+
+
+def covering_vehicles(listing: Listing, *, lock: bool = False) -> list[CoveringVehicle]:
+    """The active, unexpired vehicles covering `listing`, by number. With `lock` (the withdraw
+    transition, which holds the listing's lock) every draft or active vehicle covering it is locked
+    first, in id order, so an activation in flight commits before the answer is read."""
+    covering = select(vehicle_listing.c.vehicle_id).where(vehicle_listing.c.listing_id == listing.id)
+    if lock:
+        ids = db.session.scalars(select(Vehicle.id).where(Vehicle.id.in_(covering),
+                                                          Vehicle.status.in_(("draft", "active")))
+                                 .order_by(Vehicle.id)).all()
+        found = [v for v in (transitions.lock(Vehicle, i) for i in ids) if v is not None]
+    else:
+        found = list(db.session.scalars(select(Vehicle).where(Vehicle.id.in_(covering), Vehicle.status == "active",
+                                                              Vehicle.end_date >= models.today())))
+    return [CoveringVehicle(vehicle_id=v.id, number=v.number, title=v.title, end_date=v.end_date)
+            for v in sorted(found, key=lambda v: v.number) if v.effective_status() == "active"]
+
+
+def price_conflict_rows(vehicle: Vehicle) -> list[dict]:
+    """Schedule rows whose contract price is above the item's list price now (a list price was lowered
+    after the award): what the amendment page offers to lower."""
+    return [row for row in schedule_rows(vehicle) if row["contract_price"] > row["list_price"]]
+
+
 def vehicles_led_by(member_id: int) -> list[Vehicle]:
     """The vehicles this member leads (drafts aside), by number."""
     return list(db.session.scalars(
@@ -307,3 +362,35 @@ def recent_decisions(limit: int = 50) -> list[Participation]:
                  selectinload(Participation.decided_by))
         .order_by(Participation.decided_at.desc(), Participation.id.desc()).limit(limit)
     ))
+
+
+# --- what the irreversible steps do (their confirmation pages, marketplace.confirm) --------------
+
+
+def decline_participation_consequences(participation: Participation) -> list[str]:
+    """Declining a request to join: the member cannot order under the vehicle; no money was committed."""
+    vehicle, member = participation.vehicle, participation.member.name
+    sentences = [f"{member} cannot order under vehicle {vehicle.number}: no participating addendum is executed."]
+    if participation.member_not_to_exceed is not None:
+        sentences.append(f"The requested not-to-exceed of {money(participation.member_not_to_exceed)} is not "
+                         "granted.")
+    sentences.append(f"No money moves: nothing is committed under a request, and vehicle {vehicle.number}'s "
+                     f"ceiling keeps {money(vehicle.remaining)} of {money(vehicle.ceiling)} available.")
+    return sentences
+
+
+def terminate_vehicle_consequences(vehicle: Vehicle) -> list[str]:
+    """Terminating a vehicle: no new orders; orders placed run on; pending requests to join are declined."""
+    sentences = [f"No new orders can be placed under {vehicle.number}, and no member can join it; orders "
+                 "already placed run on under their own terms.",
+                 f"The {money(vehicle.committed)} committed by orders already placed stays committed; the "
+                 f"{money(vehicle.remaining)} left of its {money(vehicle.ceiling)} ceiling can no longer be "
+                 "ordered."]
+    pending = list(db.session.scalars(
+        select(Participation).where(Participation.vehicle_id == vehicle.id, Participation.status == "requested")
+        .options(selectinload(Participation.member)).order_by(Participation.id)))
+    if pending:
+        names = ", ".join(p.member.name for p in pending)
+        noun = "request" if len(pending) == 1 else "requests"
+        sentences.append(f"{len(pending)} pending {noun} to join ({names}) will be declined with your reason.")
+    return sentences

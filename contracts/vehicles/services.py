@@ -21,6 +21,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from catalog.listings.models import Listing, PriceItem
 from consortium.models import Consortium, Organization, Supplier, User
 from contracts.vehicles import models, queries
 from contracts.vehicles import permissions as can
@@ -30,8 +31,8 @@ from marketplace import audit, transitions
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
-from marketplace.inputs import REASON_LIMIT, parse_id
-from marketplace.templating import money
+from marketplace.formats import money
+from marketplace.inputs import REASON_LIMIT, parse_id, parse_money, raise_if
 from marketplace.transitions import Lifecycle, transition
 
 OFFICE_ONLY = "Only the consortium office manages contract vehicles."
@@ -392,3 +393,65 @@ def approve_participation(participation: Participation, *, actor: User, reason: 
 def decline_participation(participation: Participation, *, actor: User, reason: str | None) -> Participation:
     """The consortium office declines a request to join, with the reason the member sees."""
     return transitions.run(PARTICIPATION_LIFECYCLE, participation, "decline", actor=actor, reason=reason)
+
+
+# --- price schedule amendment ---------------------------------------------------------------------
+
+AMENDMENT_PROBLEMS = "The price schedule cannot be amended as asked."
+
+
+def _amendment_lines(vehicle: Vehicle, items, fields: dict) -> list[tuple[ScheduleItem, Decimal]]:
+    """(schedule line, new contract price) per requested item; field messages for the rest. A new price
+    is more than zero and at most the item's current list price (read afresh)."""
+    if not isinstance(items, list) or not items:
+        fields["items"] = "Give at least one schedule line with its new contract price."
+        return []
+    lines = {line.price_item_id: line for line in db.session.scalars(
+        select(ScheduleItem).where(ScheduleItem.vehicle_id == vehicle.id).execution_options(populate_existing=True))}
+    db.session.execute(select(PriceItem).where(PriceItem.id.in_(lines)).execution_options(populate_existing=True))
+    changes, seen = [], set()
+    for index, raw in enumerate(items):
+        path = f"items.{index}"
+        line = lines.get(parse_id(raw.get("price_item_id"))) if isinstance(raw, dict) else None
+        if line is None or line.price_item_id in seen:
+            fields[f"{path}.price_item_id"] = ("Listed twice." if line is not None
+                                               else "Not an item of this vehicle's price schedule.")
+            continue
+        seen.add(line.price_item_id)
+        price = parse_money(raw.get("contract_price"), f"{path}.contract_price", fields, what="contract price")
+        item = line.price_item
+        if price is not None and price > item.list_price:
+            fields[f"{path}.contract_price"] = (f"The contract price of “{item.name}” can be at most its list price, "
+                                                f"{money(item.list_price)}.")
+        elif price is not None:
+            changes.append((line, price))
+    return changes
+
+
+def amend_price_schedule(vehicle: Vehicle, data: dict, *, actor: User) -> Vehicle:
+    """The office changes contract prices of an active vehicle's schedule, typically lowering them to a
+    list price a listing revision lowered. `data` is {items: [{price_item_id, contract_price}]}; each new
+    price is more than zero and at most the listing's current list price. Locks the covered listings,
+    then the vehicle (the order the withdraw transition takes them in); audited with old and new prices."""
+    if not can.can_amend_price_schedule(actor, vehicle):
+        raise PermissionDenied(OFFICE_ONLY)
+    for listing_id in sorted({listing.id for listing in vehicle.listings}):
+        transitions.lock(Listing, listing_id)  # a revision approval in flight lands first
+    vehicle = transitions.lock(Vehicle, vehicle.id) or vehicle
+    status = vehicle.effective_status()
+    if status != "active":
+        raise Conflict(f"Only an active vehicle's price schedule can be amended; {vehicle.number} is {status}.")
+    fields: dict[str, str] = {}
+    changes = _amendment_lines(vehicle, data.get("items") if isinstance(data, dict) else None, fields)
+    raise_if(fields, AMENDMENT_PROBLEMS)
+    before, after = [], []
+    for line, price in changes:
+        entry = {"price_item_id": line.price_item_id, "item": line.price_item.name,
+                 "list_price": str(line.price_item.list_price)}
+        before.append({**entry, "contract_price": str(line.contract_price)})
+        after.append({**entry, "contract_price": str(price)})
+        line.contract_price = price
+    db.session.flush()
+    audit.record(consortium_id=vehicle.consortium_id, actor=actor, action=audit.VEHICLE_PRICE_SCHEDULE_AMENDED,
+                 obj=vehicle, before={"price_schedule": before}, after={"price_schedule": after})
+    return vehicle

@@ -31,8 +31,8 @@ from contracts.vehicles.models import (
     Vehicle,
 )
 from marketplace.extensions import db
+from marketplace.formats import money
 from marketplace.inputs import clean_text, parse_date, parse_id, parse_int, parse_money, parse_percent, raise_if
-from marketplace.templating import money
 
 INPUT_FIELDS = ("number", "title", "lead_agency_id", "vendor_id", "listing_ids", "price_schedule", "start_date",
                 "end_date", "renewal_options", "ceiling", "admin_fee_pct", "notes")

@@ -16,8 +16,9 @@ from consortium.context import current_consortium, organizations_in, require
 from contracts.vehicles import documents, queries
 from contracts.vehicles import permissions as permissions
 from contracts.vehicles import services as vehicles
-from contracts.vehicles.forms import JoinForm, ReasonForm, VehicleForm
+from contracts.vehicles.forms import AmendmentForm, JoinForm, ReasonForm, VehicleForm
 from contracts.vehicles.models import PARTICIPATION_LABELS, STATUS_LABELS, Participation, Vehicle
+from marketplace.confirm import check_step, confirmation, reason_error, render_confirmation
 from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import whole_number
@@ -131,6 +132,7 @@ def detail(vehicle_id: int):
         can_join=permissions.can_request_participation(current_user, vehicle),
         problems=vehicles.activation_problems(vehicle) if "activate" in actions else {},
         reason_form=ReasonForm(formdata=None),
+        panels=[panel(vehicle) for panel in queries.VEHICLE_PANELS],
     )
 
 
@@ -227,13 +229,19 @@ def edit(vehicle_id: int):
 # --- lifecycle steps (the office) ---------------------------------------------------------------
 
 
-def _lifecycle(vehicle_id: int, step: str, action, message: str, *, with_reason: bool = False):
+def _lifecycle(vehicle_id: int, step: str, action, message: str, *, with_reason: bool = False, confirm=None):
+    """One office step. A `confirm` step (a function vehicle -> its confirmation page) answers a reason
+    problem on that page, at the field, with what was typed."""
     vehicle = _visible_vehicle(vehicle_id, detail=True)
     require(vehicles.VEHICLE_LIFECYCLE[step].allowed(current_user, vehicle))
     kwargs = {"reason": ReasonForm().reason.data} if with_reason else {}
     try:
         action(vehicle, actor=current_user, **kwargs)
     except DomainError as err:
+        if confirm is not None and reason_error(err):
+            db.session.rollback()
+            return render_confirmation(confirm(_visible_vehicle(vehicle_id, detail=True)), reason=kwargs.get("reason"),
+                                       error=err)
         return _refused(err, lambda: detail(vehicle_id), url_for("vehicles.detail", vehicle_id=vehicle_id))
     db.session.commit()
     flash(message.format(number=vehicle.number, end=vehicle.end_date.isoformat()), "success")
@@ -252,10 +260,62 @@ def renew(vehicle_id: int):
                       "Renewal option exercised: {number} now ends on {end}.")
 
 
-@bp.route("/vehicles/<int:vehicle_id>/terminate", methods=["POST"])
+def _terminate_page(vehicle: Vehicle):
+    return confirmation(
+        vehicles.VEHICLE_LIFECYCLE, "terminate", vehicle, name=vehicle.number,
+        action=url_for("vehicles.terminate", vehicle_id=vehicle.id),
+        back=url_for("vehicles.detail", vehicle_id=vehicle.id),
+        consequences=queries.terminate_vehicle_consequences(vehicle),
+        seen_by=["Everyone who can see the vehicle sees it as terminated, with your reason, on its page: the lead "
+                 "agency, the participating members, the vendor and the public."])
+
+
+@bp.route("/vehicles/<int:vehicle_id>/terminate", methods=["GET", "POST"])
 def terminate(vehicle_id: int):
+    """GET: the confirmation page (403, or 409 on the vehicle page, as the POST would answer)."""
+    if request.method == "GET":
+        vehicle = _visible_vehicle(vehicle_id, detail=True)
+        require(vehicles.VEHICLE_LIFECYCLE["terminate"].allowed(current_user, vehicle))
+        try:
+            check_step(vehicles.VEHICLE_LIFECYCLE, "terminate", current_user, vehicle)
+            blocker = vehicles.termination_blocker(vehicle)
+            if blocker:
+                raise Conflict(blocker)
+        except Conflict as err:
+            return _refused(err, lambda: detail(vehicle_id), url_for("vehicles.detail", vehicle_id=vehicle_id))
+        return render_confirmation(_terminate_page(vehicle))
     return _lifecycle(vehicle_id, "terminate", vehicles.terminate_vehicle,
-                      "{number} is terminated. No new orders can be placed under it.", with_reason=True)
+                      "{number} is terminated. No new orders can be placed under it.", with_reason=True,
+                      confirm=_terminate_page)
+
+
+@bp.route("/vehicles/<int:vehicle_id>/price-schedule", methods=["GET", "POST"])
+def amend_schedule(vehicle_id: int):
+    """The office lowers contract prices that a listing revision left above their new list prices (one
+    form, one input per such line, prefilled with the list price)."""
+    vehicle = _visible_vehicle(vehicle_id, detail=True)
+    require(permissions.can_amend_price_schedule(current_user, vehicle))
+    rows, form, status = queries.price_conflict_rows(vehicle), AmendmentForm(), 200
+    if request.method == "GET":
+        form.fill(rows)
+    else:
+        form.read_prices(request.form, rows)
+        status = 400
+        if form.validate():
+            try:
+                vehicles.amend_price_schedule(vehicle, form.to_data(), actor=current_user)
+            except ValidationFailed as err:
+                db.session.rollback()
+                form.attach_errors(err.fields)
+                vehicle = _visible_vehicle(vehicle_id, detail=True)
+            except DomainError as err:
+                return _refused(err, lambda: detail(vehicle_id), url_for("vehicles.detail", vehicle_id=vehicle_id))
+            else:
+                db.session.commit()
+                flash(f"The price schedule of {vehicle.number} is amended.", "success")
+                return redirect(url_for("vehicles.detail", vehicle_id=vehicle.id))
+    return render_template("contracts/vehicles/price_schedule.html", vehicle=vehicle, rows=rows, form=form,
+                           status=vehicle.effective_status()), status
 
 
 # --- participation ------------------------------------------------------------------------------
@@ -308,12 +368,16 @@ def participation(participation_id: int):
     )
 
 
-def _decision(participation_id: int, step: str, action, message: str):
+def _decision(participation_id: int, step: str, action, message: str, *, confirm=None):
     item = _visible_participation(participation_id)
     require(vehicles.PARTICIPATION_LIFECYCLE[step].allowed(current_user, item))
+    reason = ReasonForm().reason.data
     try:
-        action(item, actor=current_user, reason=ReasonForm().reason.data)
+        action(item, actor=current_user, reason=reason)
     except DomainError as err:
+        if confirm is not None and reason_error(err):
+            db.session.rollback()
+            return render_confirmation(confirm(_visible_participation(participation_id)), reason=reason, error=err)
         return _refused(err, lambda: participation(participation_id),
                         url_for("vehicles.participation", participation_id=participation_id))
     db.session.commit()
@@ -327,10 +391,33 @@ def approve(participation_id: int):
                      "{member}'s participating addendum to {number} is executed.")
 
 
-@bp.route("/participations/<int:participation_id>/decline", methods=["POST"])
+def _decline_page(item: Participation):
+    return confirmation(
+        vehicles.PARTICIPATION_LIFECYCLE, "decline", item, name=f"{item.member.name}'s request to join",
+        title=f"Decline {item.member.name}'s request to join {item.vehicle.number}?", button="Decline the request",
+        state_change=f"{item.member.name}'s request to join {item.vehicle.number} will be declined.",
+        action=url_for("vehicles.decline", participation_id=item.id),
+        back=url_for("vehicles.participation", participation_id=item.id),
+        consequences=queries.decline_participation_consequences(item),
+        seen_by=[f"{item.member.name}'s approvers see the request as declined, with your reason, on the vehicle's "
+                 "page and in their participation list."],
+        undo=f"{item.member.name}'s approver can request to join again.")
+
+
+@bp.route("/participations/<int:participation_id>/decline", methods=["GET", "POST"])
 def decline(participation_id: int):
+    """GET: the confirmation page (403, or 409 on the participation page, as the POST would answer)."""
+    if request.method == "GET":
+        item = _visible_participation(participation_id)
+        require(vehicles.PARTICIPATION_LIFECYCLE["decline"].allowed(current_user, item))
+        try:
+            check_step(vehicles.PARTICIPATION_LIFECYCLE, "decline", current_user, item)
+        except Conflict as err:
+            return _refused(err, lambda: participation(participation_id),
+                            url_for("vehicles.participation", participation_id=participation_id))
+        return render_confirmation(_decline_page(item))
     return _decision(participation_id, "decline", vehicles.decline_participation,
-                     "{member}'s request to join {number} is declined.")
+                     "{member}'s request to join {number} is declined.", confirm=_decline_page)
 
 
 @bp.route("/participations/<int:participation_id>/addendum.pdf")
@@ -368,7 +455,7 @@ def listing_vehicles_panel(listing: Listing) -> Markup:
 def _pilot_to_scale(listing: Listing):
     """The newest verified pilot of the listing that met its targets: an order started from the listing
     page proposes its KPIs (the proven evidence becomes the performance terms)."""
-    return next((p for p in verified_pilots_for([listing.id])[listing.id] if p.outcome == "met"), None)
+    return next((p for p in verified_pilots_for([listing.id])[listing.id] if p.proves_listing), None)
 
 
 def _register_listing_panel(state) -> None:

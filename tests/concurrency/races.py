@@ -10,20 +10,44 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from tests.concurrency.racing import Call, Outcome, answer_problems, money_problems, race, winners
-from tests.concurrency.world import ADMIN, APPROVER, BALLAST, BUYER, LARGE, SMALL, TERMS, VENDOR, Market
+from tests.concurrency.world import (
+    ADMIN,
+    APPROVER,
+    BALLAST,
+    BUYER,
+    LARGE,
+    MOST_PER_PERIOD,
+    SMALL,
+    TERMS,
+    VENDOR,
+    Market,
+    months_ago,
+    terms,
+)
 
 ROUNDS = 20
+ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
 class Step:
-    """A request of the race: POST /api/v1/<noun>/<id>/<label> as `who`, with `body`."""
+    """A request of the race: POST /api/v1/<noun>/<id>/<label> as `who`, with `body` (or `body(obj)`, built
+    each round, e.g. an invoice with a number never used). `noun` defaults to the race's; the id is
+    `obj[key]`, so one race may fire at two objects (terminate an order, verify one of its measurements)."""
 
     label: str
     who: str
-    body: dict = field(default_factory=dict)
+    body: dict | Callable[[dict], dict] = field(default_factory=dict)
+    noun: str | None = None
+    key: str = "id"
+
+    def call(self, spec: Race, market: Market, obj: dict) -> Call:
+        body = self.body(obj) if callable(self.body) else self.body
+        return Call(self.label, f"/api/v1/{self.noun or spec.noun}/{obj[self.key]}/{self.label}",
+                    market.headers(self.who), body)
 
 
 @dataclass(frozen=True)
@@ -40,6 +64,8 @@ class Race:
     # Steps that may both succeed because one legitimately follows the other (approving, then
     # cancelling the approved order), with the state they leave: any serial order is a right answer.
     one_after_another: dict[frozenset[str], str] = field(default_factory=dict)
+    # More to check after each round, beyond the state and the vehicle's money: (market, obj) → problems.
+    check: Callable[[Market, dict], list[str]] | None = None
 
 
 @dataclass
@@ -75,8 +101,7 @@ def run_rounds(app, market: Market, spec: Race, rounds: int = ROUNDS, *, until_l
     results = []
     for number in range(1, rounds + 1):
         obj = spec.prepare(market, shared, number)
-        calls = [Call(step.label, f"/api/v1/{spec.noun}/{obj['id']}/{step.label}", market.headers(step.who),
-                      step.body) for step in spec.steps]
+        calls = [step.call(spec, market, obj) for step in spec.steps]
         random.Random(number).shuffle(calls)
         outcomes = race(app, calls)
         won = winners(outcomes)
@@ -89,6 +114,8 @@ def run_rounds(app, market: Market, spec: Race, rounds: int = ROUNDS, *, until_l
         vehicle_id = spec.vehicle_of(obj, shared)
         if vehicle_id is not None:
             lost += money_problems(app, market.client, market.headers(ADMIN), [vehicle_id])
+        if spec.check is not None:
+            lost += spec.check(market, obj)
         words = spec.happened[won[0].label] if len(won) == 1 else ()
         results.append(Round(number, outcomes, lost, answer_problems(outcomes, words)))
         if until_lost and results[-1].lost:
@@ -212,5 +239,161 @@ LISTING_RACES = [
          after={"suspend": "suspended", "withdraw": "withdrawn"}, prepare=_listing_in("published")),
 ]
 
+# invoices ----------------------------------------------------------------------------------------------
+
+def _active_line_order(market: Market) -> dict:
+    """An active one-time order (5,130.00 of lines) under the vehicle with the standing order."""
+    shared = _vehicle(market)
+    return {**shared, "order": market.order(shared["vehicle"], "active")}
+
+
+def _submitted_invoice(market: Market, shared: dict, number: int) -> dict:
+    """ParkSense invoices 100.00 of the order's first line (20 rounds stay within its 4,050.00)."""
+    return market.invoice(shared["order"], "100.00", lines=[shared["order"]["lines"][0]["id"]])
+
+
+def _settled_period(market: Market, shared: dict, number: int) -> dict:
+    """Period `number` of the shared performance order, verified at 98.5 %: 4,500.00 is payable for it."""
+    market.verified(shared["order"], number)
+    return {"id": shared["order"]["id"], "period": number}
+
+
+def _counted_invoices(market: Market, obj: dict) -> list[dict]:
+    """The invoices of the raced period that count against what is due (all but rejected ones)."""
+    listed = market.get(f"/api/v1/orders/{obj['id']}/invoices", VENDOR)["results"]
+    return [inv for inv in listed if inv["period"] == obj["period"] and inv["status"] != "rejected"]
+
+
+def _period_invoices(market: Market, obj: dict) -> str:
+    counted = _counted_invoices(market, obj)
+    return f"{len(counted)} invoice(s) for {sum((Decimal(inv['amount']) for inv in counted), ZERO):.2f}"
+
+
+def _invoiced_within_due(market: Market, obj: dict) -> list[str]:
+    """Σ invoiced for the period ≤ what the settlement makes payable for it (paid now, holdback 0 here)."""
+    invoiced = sum((Decimal(inv["amount"]) for inv in _counted_invoices(market, obj)), ZERO)
+    settlement = market.get(f"/api/v1/orders/{obj['id']}/settlement", BUYER)
+    payable = Decimal(settlement["periods"][obj["period"] - 1]["paid_now"])
+    return [] if invoiced <= payable else [f"period {obj['period']} invoiced {invoiced:.2f}, payable {payable:.2f}"]
+
+
+def _more_than_due(obj: dict) -> dict:
+    return Market.invoice_body("3000.00", period=obj["period"])  # two of them ask for 6,000.00 of 4,500.00
+
+
+INVOICE_RACES = [
+    Race(name="city approves vs rejects", noun="invoices",
+         steps=(Step("approve", BUYER, {"reason": "Matches the delivery note."}),
+                Step("reject", APPROVER, {"reason": "Billed twice."})),
+         happened={"approve": APPROVED, "reject": ("rejected",)}, after={"approve": "approved", "reject": "rejected"},
+         prepare=_submitted_invoice, shared=_active_line_order, vehicle_of=lambda obj, shared: shared["vehicle"]["id"]),
+    # POST /api/v1/orders/<id>/invoices twice at once, each for 3,000.00 of the 4,500.00 payable for the period.
+    Race(name="two invoices for one period, more than is due together", noun="orders",
+         steps=(Step("invoices", VENDOR, _more_than_due), Step("invoices", VENDOR, _more_than_due)),
+         happened={"invoices": ("already invoiced",)}, after={"invoices": "1 invoice(s) for 3000.00"},
+         prepare=_settled_period, shared=_performance_order, vehicle_of=lambda obj, shared: shared["vehicle"]["id"],
+         state=_period_invoices, check=_invoiced_within_due),
+]
+
+
+# closeout ----------------------------------------------------------------------------------------------
+
+def _payable(market: Market, order_id: int) -> Decimal:
+    """What the order has cost or can still cost, read from the API: its lines, plus for its terms what the
+    settlement paid (paid now, holdback released), the holdback of windows still pending, and the most a
+    period not yet settled can pay (`contracts.orders.services.payable_value`, recomputed independently)."""
+    order = market.get(f"/api/v1/orders/{order_id}")
+    total = sum((Decimal(line["total"]) for line in order["lines"]), ZERO)
+    if order["performance"]:
+        settlement = market.get(f"/api/v1/orders/{order_id}/settlement")
+        unsettled = sum(1 for period in settlement["periods"] if period["status"] != "settled")
+        total += (Decimal(settlement["totals"]["paid"]) + Decimal(settlement["totals"]["pending"])
+                  + MOST_PER_PERIOD * unsettled)
+    return total
+
+
+def _closed_order(market: Market, shared: dict, number: int) -> dict:
+    """An active order whose three periods have ended, been verified (98.5, 99.0, 97.0 %: 12,500.00 earned, its
+    holdback of 10 % released) and invoiced (period 1 approved, a second invoice rejected): nothing is open,
+    so it can be completed, and terminating it ends no period. Its 15,000.00 commitment trims to 12,500.00."""
+    order = market.order(shared["vehicle"], "active",
+                         performance=terms(months_ago(4), periods=3, holdback_pct="10", holdback_window=3))
+    for period, value in enumerate(("98.5", "99.0", "97.0"), start=1):
+        market.verified(order, period, value)
+    market.invoice(order, "4050.00", "approved", period=1)
+    market.invoice(order, "1000.00", "rejected", period=2)
+    return order
+
+
+def _commits_what_was_payable(market: Market, obj: dict) -> list[str]:
+    order = market.get(f"/api/v1/orders/{obj['id']}")
+    payable = _payable(market, obj["id"])
+    if order["status"] in ("completed", "terminated") and Decimal(order["committed"]) != payable:
+        return [f"order {obj['id']} is {order['status']} committing {order['committed']}, payable {payable:.2f}"]
+    return []
+
+
+def _running_order(market: Market, shared: dict, number: int) -> dict:
+    """An active order of 12 monthly periods: 1 and 2 have ended, 3 is running (started 10 days or more ago),
+    4 to 12 have not started. Period 1 is verified; period 2 is reported, and the race verifies it."""
+    order = market.order(shared["vehicle"], "active", performance=terms(months_ago(2, days=10), periods=12,
+                                                                          holdback_pct="10"))
+    market.verified(order, 1)
+    observation = market.observation(order, 2)
+    return {"id": order["id"], "observation_id": observation["id"], "period": 2}
+
+
+def _order_and_measurement(market: Market, obj: dict) -> str:
+    order = market.get(f"/api/v1/orders/{obj['id']}")["status"]
+    return f"{order}, measurement {_observation_state(market, {'id': obj['observation_id'], 'order_id': obj['id']})}"
+
+
+def _terminated_keeps_payable(market: Market, obj: dict) -> list[str]:
+    """Terminating trims the commitment to what is payable: the settled periods, and the most the running
+    period (3) can pay. The verification of period 2 may land before terminate reads the settlement (then
+    the commitment is exactly what is payable now) or after (then terminate kept for period 2 the most it
+    could pay, 5,000.00, instead of what it earned; completing the order later trims the difference). The
+    commitment is never less than what is payable now, and never anything else."""
+    order = market.get(f"/api/v1/orders/{obj['id']}")
+    if order["status"] != "terminated":
+        return []
+    committed, payable = Decimal(order["committed"]), _payable(market, obj["id"])
+    settlement = market.get(f"/api/v1/orders/{obj['id']}/settlement")
+    period = settlement["periods"][obj["period"] - 1]
+    # Its window holds this one period only, released at 98.5 %: settled, it costs its gross.
+    before_verification = payable - Decimal(period["gross"]) + MOST_PER_PERIOD if period["status"] == "settled" \
+        else payable
+    problems = []
+    if order["last_period"] != 3:
+        problems.append(f"order {obj['id']} terminated with last period {order['last_period']}, not 3 (running)")
+    if committed < payable:
+        problems.append(f"order {obj['id']} commits {committed:.2f}, less than the {payable:.2f} payable")
+    elif committed not in (payable, before_verification):
+        problems.append(f"order {obj['id']} commits {committed:.2f}, neither the {payable:.2f} payable nor "
+                        f"{before_verification:.2f} (payable before period {obj['period']} was verified)")
+    return problems
+
+
+_ENDED = {"reason": "The service moves in-house."}
+
+CLOSEOUT_RACES = [
+    Race(name="buyer completes vs approver terminates", noun="orders",
+         steps=(Step("complete", BUYER), Step("terminate", APPROVER, _ENDED)),
+         happened={"complete": ("completed",), "terminate": ("terminated",)},
+         after={"complete": "completed", "terminate": "terminated"},
+         prepare=_closed_order, shared=_vehicle, vehicle_of=lambda obj, shared: shared["vehicle"]["id"],
+         # a terminated order may still be completed: terminate, then complete, is a right answer
+         one_after_another={frozenset({"complete", "terminate"}): "completed"}, check=_commits_what_was_payable),
+    Race(name="approver terminates vs buyer verifies the last ended period", noun="orders",
+         steps=(Step("terminate", APPROVER, _ENDED), Step("verify", BUYER, noun="observations", key="observation_id")),
+         happened={"terminate": ("terminated",), "verify": ("verified",)},
+         after={"terminate": "terminated, measurement reported", "verify": "active, measurement verified"},
+         prepare=_running_order, shared=_vehicle, vehicle_of=lambda obj, shared: shared["vehicle"]["id"],
+         state=_order_and_measurement, check=_terminated_keeps_payable,
+         # they do not conflict: the running periods of a terminated order are still measured and paid
+         one_after_another={frozenset({"terminate", "verify"}): "terminated, measurement verified"}),
+]
+
 ALL_RACES = {f"{spec.noun}: {spec.name}": spec
-             for spec in ORDER_RACES + PARTICIPATION_RACES + OBSERVATION_RACES + LISTING_RACES}
+             for spec in ORDER_RACES + PARTICIPATION_RACES + OBSERVATION_RACES + LISTING_RACES + INVOICE_RACES
+             + CLOSEOUT_RACES}

@@ -4,6 +4,11 @@
 Prices: the listing's items list at 450.00 and 120.00, the vehicle's contract prices are 90% of
 that, so an order of `SMALL` of each (5,130.00) is within Tempe's approval limit (100,000.00) and is
 approved on submit, and one of `LARGE` of each (102,600.00) waits for Tempe's approver.
+
+Performance terms pay 1,000.00 fixed and up to 4,000.00 at risk per monthly period (availability: floor 95,
+target 99), so a period reported at 98.5 % earns 4,500.00 and an unsettled one can still cost 5,000.00
+(`MOST_PER_PERIOD`). Periods count from the terms' `start_date`, and a period can be reported only once it
+has ended: `terms()` dates them so that the periods a race reports have ended.
 """
 
 from __future__ import annotations
@@ -22,13 +27,31 @@ from tests.catalog.factories import listing_data
 SMALL, LARGE, BALLAST = "10", "200", "2000"
 CEILING = "90000000.00"
 TEMPE_LIMIT = "80000000.00"
-# Performance terms with a period per round (report one observation per period).
-TERMS = {
-    "period": "month", "periods": 60, "fixed_fee": "1000.00", "at_risk_fee": "4000.00", "bonus_pool": "0.00",
-    "holdback_pct": "0", "holdback_window": 1,
-    "kpis": [{"code": "availability", "name": "Availability", "unit": "%", "direction": "higher", "weight": "1",
-              "baseline": "97", "floor": "95.0", "target": "99.0", "stretch": "99.5"}],
-}
+MOST_PER_PERIOD = Decimal("5000.00")  # fixed fee + at-risk fee (+ bonus pool 0): what a period can cost
+
+
+def months_ago(months: int, days: int = 0) -> date:
+    """`days` days before today, then `months` calendar months back (the day of the month clamped to 28,
+    so that it exists in every month)."""
+    day = date.today() - timedelta(days=days)
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, min(day.day, 28))
+
+
+def terms(start: date, periods: int = 60, holdback_pct: str = "0", holdback_window: int = 1) -> dict:
+    """Monthly performance terms with one KPI (availability in percent) whose period 1 begins on `start`."""
+    return {
+        "period": "month", "periods": periods, "start_date": start.isoformat(), "fixed_fee": "1000.00",
+        "at_risk_fee": "4000.00", "bonus_pool": "0.00", "holdback_pct": holdback_pct,
+        "holdback_window": holdback_window,
+        "kpis": [{"code": "availability", "name": "Availability", "unit": "percent", "direction": "higher",
+                  "weight": "1", "baseline": "97", "floor": "95.0", "target": "99.0", "stretch": "99.5"}],
+    }
+
+
+# Performance terms with a period per round (report one observation per period): begun three years ago,
+# so the 20 periods a race reports have long ended.
+TERMS = terms(months_ago(36))
 
 ADMIN = "admin@gpsr.example"
 VENDOR = "vendor@parksense.example"
@@ -138,7 +161,36 @@ class Market:
         assert order["status"] == status, order
         return order
 
-    def observation(self, order: dict, period: int) -> dict:
+    def observation(self, order: dict, period: int, value: str = "98.5") -> dict:
         """ParkSense reports availability for `period` of a performance order."""
         return self.post(f"/api/v1/orders/{order['id']}/observations", VENDOR,
-                         {"period": period, "kpi": "availability", "value": "98.5", "note": "Meter export"}, 201)
+                         {"period": period, "kpi": "availability", "value": value, "note": "Meter export"}, 201)
+
+    def verified(self, order: dict, period: int, value: str = "98.5") -> dict:
+        """A value for `period`, reported by ParkSense and verified by Tempe's buyer: the period is settled."""
+        observation = self.observation(order, period, value)
+        return self.post(f"/api/v1/observations/{observation['id']}/verify", BUYER)
+
+    # invoices ------------------------------------------------------------------------------------------
+    @staticmethod
+    def invoice_body(amount: str, *, period: int | None = None, lines: list[int] | None = None) -> dict:
+        """What ParkSense sends to invoice a period (or lines) of an order, under a number never used."""
+        body = {"number": f"RACE-INV-{next(_numbers):05d}", "issued_on": (date.today() - timedelta(days=1)).isoformat(),
+                "amount": amount}
+        if period is not None:
+            body["period"] = period
+        if lines is not None:
+            body["lines"] = lines
+        return body
+
+    def invoice(self, order: dict, amount: str, status: str = "submitted", *, period: int | None = None,
+                lines: list[int] | None = None) -> dict:
+        """ParkSense invoices a period (or lines) of `order`; Tempe's buyer approves or rejects it if asked."""
+        invoice = self.post(f"/api/v1/orders/{order['id']}/invoices", VENDOR,
+                            self.invoice_body(amount, period=period, lines=lines), 201)
+        if status == "approved":
+            invoice = self.post(f"/api/v1/invoices/{invoice['id']}/approve", BUYER)
+        elif status == "rejected":
+            invoice = self.post(f"/api/v1/invoices/{invoice['id']}/reject", BUYER, {"reason": "Wrong amount."})
+        assert invoice["status"] == status, invoice
+        return invoice

@@ -104,7 +104,8 @@ def test_ceiling_overrun_is_refused_with_the_amount_and_nothing_changes(app, cli
                         headers=buyer).get_json()  # 12 × 513.00 = 6,156.00
     response = client.post(f"/api/v1/orders/{order['id']}/submit", headers=buyer)
     assert response.status_code == 409
-    assert "by 156.00" in response.get_json()["error"]["message"]
+    message = response.get_json()["error"]["message"]
+    assert "($6,156.00) would exceed the ceiling of vehicle GPSR-T-001 by $156.00" in message
     assert _committed(vehicle.id) == Decimal("0.00")
     assert fetch(select(Order.status).where(Order.id == order["id"])) == "draft"
 
@@ -116,7 +117,7 @@ def test_participation_limit_is_enforced(app, client, api_token):
                         headers=buyer).get_json()  # 5,130.00
     response = client.post(f"/api/v1/orders/{order['id']}/submit", headers=buyer)
     assert response.status_code == 409 and "not-to-exceed" in response.get_json()["error"]["message"]
-    assert "by 130.00" in response.get_json()["error"]["message"]
+    assert "by $130.00: $5,000.00 remains of $5,000.00" in response.get_json()["error"]["message"]
 
 
 def test_cancel_and_decline_release_the_commitment(app, client, api_token):

@@ -255,7 +255,8 @@ def test_declining_needs_a_reason_the_member_sees_and_they_may_ask_again(app, cl
     chandler = fetch(select(Participation).where(Participation.member_id == org("Chandler").id))
     login("admin@gpsr.example")
     response = client.post(f"/c/gpsr/participations/{chandler.id}/decline", data={"reason": ""})
-    assert response.status_code == 303
+    assert response.status_code == 400  # the confirmation page again, with the message at the reason field
+    assert "A reason is required." in response.get_data(as_text=True)
     assert fetch(select(Participation.status).where(Participation.id == chandler.id)) == "requested"
     client.post(f"/c/gpsr/participations/{chandler.id}/decline",
                 data={"reason": "Chandler's council has not approved the budget yet."})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -112,7 +113,7 @@ def test_journey_1_vendor_lists_admin_approves_buyer_finds(journey, js):
     assert submitted["Price items"] == f"{item_name} — {unit} — ${price}"
     assert diff.locator("ins.diff-new").count() >= 6  # a first submission: every field is new
     admin.shot("admin reviews submission")
-    page.get_by_label("Reason or note to the vendor").fill("Meets the consortium's listing criteria.")
+    page.get_by_label("Note to the vendor (optional)").fill("Meets the consortium's listing criteria.")
     follow(page.get_by_role("button", name="Approve"))
     admin.expect_flash(f"“{title}” is approved and live", category="success")
     assert title not in admin.text("main table")
@@ -141,7 +142,7 @@ def test_journey_1_vendor_lists_admin_approves_buyer_finds(journey, js):
     assert text_of(changed.locator("del.diff-old")).endswith(f"${price}")
     assert text_of(changed.locator("ins.diff-new")).endswith(f"${spec['revised_price']}")
     admin.shot("admin reviews revision diff")
-    page.get_by_label("Reason or note to the vendor").fill("Lower price accepted.")
+    page.get_by_label("Note to the vendor (optional)").fill("Lower price accepted.")
     follow(page.get_by_role("button", name="Approve"))
     admin.expect_flash("is approved and live", category="success")
 
@@ -184,16 +185,19 @@ VEHICLE = "GPSR-2026-001"
 # Per monthly period: fixed 5,000.00 + at-risk 4,000.00, 12 periods → not-to-exceed 108,000.00: above
 # Tempe's 100,000.00 approval limit, inside its 400,000.00 participation limit (even twice over, with the
 # demo's 109,350.00 already committed, as the js and nojs runs both order).
-FEES = {"performance-fixed_fee": "5000.00", "performance-at_risk_fee": "4000.00", "performance-bonus_pool": "0"}
+# Periods run from the terms' start date and are reported once they end: three months back, periods 1 and 2
+# are over.
+FEES = {"performance-fixed_fee": "5000.00", "performance-at_risk_fee": "4000.00", "performance-bonus_pool": "0",
+        "performance-start_date": (date.today().replace(day=1) - timedelta(days=80)).replace(day=1).isoformat()}
 ORDER_VALUE = "$108,000.00"
 # Prefilled from the pilot (metric: pre-pilot baseline → floor, result → baseline, target → target),
 # weights split evenly with the remainder on the first: 0.34 / 0.33 / 0.33.
 PREFILLED = [
-    {"code": "energy_use", "name": "Energy use", "unit": "MWh/yr", "direction": "lower", "weight": "0.34",
+    {"code": "energy_use", "name": "Energy use", "unit": "count", "direction": "lower", "weight": "0.34",
      "baseline": "610", "floor": "1200", "target": "700"},
     {"code": "outage_repair_time", "name": "Outage repair time", "unit": "hours", "direction": "lower",
      "weight": "0.33", "baseline": "18", "floor": "72", "target": "24"},
-    {"code": "resident_satisfaction", "name": "Resident satisfaction", "unit": "%", "direction": "higher",
+    {"code": "resident_satisfaction", "name": "Resident satisfaction", "unit": "percent", "direction": "higher",
      "weight": "0.33", "baseline": "82", "floor": "61", "target": "75"},
 ]
 # Period 1 (verified): energy 950 → pf (1200−950)/(1200−700) = 0.5; repair 24 h → at target, pf 1;
@@ -272,7 +276,8 @@ def test_journey_2_order_with_performance_terms_from_a_pilot(journey, js):
     reference = text_of(page.get_by_role("heading", level=1)).split()[1]
     assert _order_status(buyer) == "Draft"
     assert buyer.text("[data-testid=value]") == ORDER_VALUE
-    assert all(f"{k['name']} ({k['unit']})" in buyer.text("#performance") for k in PREFILLED)
+    labels = {"count": "count", "hours": "hours", "percent": "%"}  # the pilot's "MWh/yr" has no unit of its own
+    assert all(f"{k['name']} ({labels[k['unit']]})" in buyer.text("#performance") for k in PREFILLED)
 
     # The vehicle page offers the same start (without a pilot's KPIs).
     vehicle_link = page.locator("main").get_by_role("link", name=VEHICLE, exact=True).first
@@ -294,7 +299,7 @@ def test_journey_2_order_with_performance_terms_from_a_pilot(journey, js):
     follow(page.get_by_test_id("inbox").get_by_role("link", name=reference))
     assert _order_status(approver) == "Pending approval"
     approver.shot("approver order to approve")
-    page.get_by_label("Reason (required to decline)").fill("Within the FY2027 street-lighting budget.")
+    page.get_by_label("Note with the approval (optional)").fill("Within the FY2027 street-lighting budget.")
     follow(page.get_by_role("button", name="Approve", exact=True))
     approver.expect_flash(f"Order {reference} approved.", category="success")
     assert _order_status(approver) == "Approved"
@@ -320,14 +325,23 @@ def test_journey_2_order_with_performance_terms_from_a_pilot(journey, js):
     for kpi in MEASURED[1]:
         follow(page.get_by_role("button", name=f"Verify {kpi} period 1"))
         buyer.expect_flash(f"Verified {kpi} for period 1", category="success")
-    for kpi in MEASURED[2]:
-        page.get_by_label(f"Reason to dispute {kpi} period 2").fill("Does not match the utility's meter data.")
-        follow(page.get_by_role("button", name=f"Dispute {kpi} period 2"))
+    for n, kpi in enumerate(MEASURED[2]):
+        # Disputing is irreversible: a confirmation page says what happens to the money first.
+        follow(page.get_by_role("link", name=f"Dispute {kpi} period 2"))
+        assert buyer.text("[data-testid=confirm-title]").startswith(f"Dispute {kpi} for period 2 of order")
+        consequences = buyer.text("[data-testid=consequences]")
+        assert "period 2" in consequences and "is not settled" in consequences, consequences
+        if n == 0:
+            buyer.shot("buyer confirms a dispute")
+        page.get_by_label("Reason (required)").fill("Does not match the utility's meter data.")
+        follow(page.get_by_role("button", name="Dispute the value"))
         buyer.expect_flash(f"Disputed {kpi} for period 2", category="success")
     observations = page.get_by_test_id("observations")
     for period, values in MEASURED.items():
         for kpi in values:
-            row = observations.locator("tbody tr").filter(has=page.locator("code", has_text=re.compile(f"^{kpi}$")))
+            name = next(k["name"] for k in PREFILLED if k["code"] == kpi)  # the table names KPIs, not codes
+            row = observations.locator("tbody tr").filter(
+                has=page.locator("td", has_text=re.compile(f"^{re.escape(name)} \\(")))
             row = row.filter(has=page.locator("th", has_text=re.compile(f"^{period}$")))
             expected = "verified" if period == 1 else "disputed: Does not match the utility's meter data."
             assert expected in text_of(row), (period, kpi, text_of(row))
@@ -336,13 +350,15 @@ def test_journey_2_order_with_performance_terms_from_a_pilot(journey, js):
     settlement = page.get_by_test_id("settlement")
     first = settlement.locator("tbody tr").nth(0)
     assert text_of(first.locator("th")) == "1"
-    cells = [text_of(cell) for cell in first.locator("td").all()]
+    dates, *cells = [text_of(cell) for cell in first.locator("td").all()]  # the period's months first
+    assert re.fullmatch(r"[A-Z][a-z]{2}( \d{4})?(–[A-Z][a-z]{2} \d{4})?", dates), dates
     assert cells[:7] == [PERIOD_1[k] for k in ("pf", "at_risk", "bonus", "credits", "gross", "holdback",
                                                 "paid_now")], cells
     assert cells[7] == "1: pending"  # window 1 (periods 1–3) is not over
-    second = text_of(settlement.locator("tbody tr").nth(1).locator("td").first)
+    second = text_of(settlement.locator("tbody tr").nth(1).locator("td").nth(1))
     assert second.startswith("pending — awaiting verified"), second
-    assert all(kpi in second for kpi in MEASURED[2]), second
+    names = [k["name"] for k in PREFILLED if k["code"] in MEASURED[2]]
+    assert all(name in second for name in names), second
     assert settlement.locator("tbody tr").count() == 12
     energy_chart = text_of(page.locator("#performance figure").filter(has_text="Energy use").locator("svg"))
     assert "floor 1,200" in energy_chart and "target 700" in energy_chart, energy_chart
@@ -358,7 +374,7 @@ def test_journey_2_order_with_performance_terms_from_a_pilot(journey, js):
     assert "Tempe" in text and "BrightStreet Lighting" in text and po_number in text
     for amount in ("7,660.00", "766.00", "6,894.00", "2,660.00"):
         assert f"${amount}" in text, (amount, text)
-    assert "0.665" in text
+    assert "66.50%" in text and "0.665" not in text  # the performance factor as a percentage
     link = settlement.locator('a[href$="/statement.pdf?period=2"]')
     pending = _statement_text(buyer, link.get_attribute("href"))
     assert "Pending: no verified value yet for" in pending
@@ -396,6 +412,9 @@ def _greater_phoenix_targets(journey) -> dict[str, list[str]]:
         pages += [f"/c/{slug}/listings/{i}" for i in draft_listings]
         pages += [f"/c/{slug}/vehicles/{i}" for i in draft_vehicles]
         pages += [f"/c/{slug}/vehicles/{i}/orders/new" for i in active_vehicles]
+        pages += [f"/c/{slug}/orders/{i}/{step}" for i in orders for step in ("cancel", "decline", "complete")]
+        pages += [f"/c/{slug}/observations/{i}/dispute" for i in observations]
+        pages += [f"/c/{slug}/participations/{i}/decline" for i in participations]
         files += [f"/c/{slug}/orders/{i}/po.pdf" for i in orders]
         files += [f"/c/{slug}/orders/{i}/statement.pdf?period=1" for i in orders]
         files += [f"/c/{slug}/participations/{i}/addendum.pdf" for i in participations]

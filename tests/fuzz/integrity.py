@@ -17,7 +17,10 @@ from sqlalchemy import select
 from catalog.listings.models import Listing, ListingRevision, PriceItem
 from catalog.pilots.models import Pilot
 from consortium.models import ApiToken, Organization, Supplier, User
+from contracts.invoices import services as invoice_services
+from contracts.invoices.models import COUNTED_STATUSES, Invoice, InvoiceLine
 from contracts.observations.models import Observation
+from contracts.orders import services as order_services
 from contracts.orders.models import COMMITTED_STATUSES, Order, OrderLine
 from contracts.performance import TermsError, not_to_exceed, parse_terms
 from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
@@ -40,6 +43,7 @@ AUDITED = {
     "participation": Participation,
     "order": Order,
     "observation": Observation,
+    "invoice": Invoice,
 }
 
 
@@ -146,15 +150,67 @@ def _orders(problems: list[str], orders: list[Order], vehicle_ids: set[int]) -> 
             problems.append(f"{label}: stored performance terms are not valid")
         elif order.value != expected:
             problems.append(f"{label}: value {order.value} != lines + not-to-exceed of its terms {expected}")
+        _order_commitment(problems, label, order)
+        if order.status in COMMITTED_STATUSES and order.submitted_at is None:
+            problems.append(f"{label}: no submission time")
+        if order.status in ("approved", "active", "completed", "terminated") and order.approved_at is None:
+            problems.append(f"{label}: no approval time")
+        if order.status in ("active", "completed", "terminated") and order.accepted_at is None:
+            problems.append(f"{label}: no acceptance time")
+        if (order.status in ("completed", "terminated")) != (order.closed_at is not None):
+            problems.append(f"{label}: closed at {order.closed_at}")
+
+
+def _order_commitment(problems: list[str], label: str, order: Order) -> None:
+    """Open orders commit their whole value; closeout trims a completed order to exactly what it made
+    payable, a terminated one to what its started periods can still pay (it only shrinks from there)."""
+    if order.status == "completed":
+        expected = min(order_services.payable_value(order), order.value)
+        if order.committed != expected:
+            problems.append(f"{label}: committed {order.committed}, expected what it made payable {expected}")
+    elif order.status == "terminated":
+        if not min(order_services.payable_value(order), order.value) <= order.committed <= order.value:
+            problems.append(f"{label}: committed {order.committed} outside payable..value")
+    else:
         committed = order.value if order.status in COMMITTED_STATUSES else ZERO
         if order.committed != committed:
             problems.append(f"{label}: committed {order.committed}, expected {committed}")
-        if order.status in COMMITTED_STATUSES and order.submitted_at is None:
-            problems.append(f"{label}: no submission time")
-        if order.status in ("approved", "active", "completed") and order.approved_at is None:
-            problems.append(f"{label}: no approval time")
-        if order.status in ("active", "completed") and order.accepted_at is None:
-            problems.append(f"{label}: no acceptance time")
+
+
+def _invoices(problems: list[str], orders: list[Order]) -> None:
+    """Amounts are positive and add up; what is invoiced never exceeds a period's payable or a line's
+    total; a paid invoice has a payment date no earlier than its own."""
+    order_by_id = {o.id: o for o in orders}
+    lines_of: dict[int, list[InvoiceLine]] = defaultdict(list)
+    for line in _all(InvoiceLine):
+        lines_of[line.invoice_id].append(line)
+    per_period: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    per_line: dict[int, Decimal] = defaultdict(Decimal)
+    for invoice in _all(Invoice):
+        label = f"invoice {invoice.id} ({invoice.status})"
+        if invoice.order_id not in order_by_id:
+            problems.append(f"{label}: order {invoice.order_id} does not exist")
+            continue
+        if invoice.amount is None or invoice.amount <= ZERO:
+            problems.append(f"{label}: amount {invoice.amount} is not positive")
+        if invoice.period is None and sum((ln.amount for ln in lines_of[invoice.id]), ZERO) != invoice.amount:
+            problems.append(f"{label}: its lines do not add up to {invoice.amount}")
+        if (invoice.status == "paid") != (invoice.paid_on is not None) or (
+                invoice.paid_on is not None and invoice.paid_on < invoice.issued_on):
+            problems.append(f"{label}: paid on {invoice.paid_on}, issued {invoice.issued_on}")
+        if invoice.status in COUNTED_STATUSES:
+            if invoice.period is not None:
+                per_period[(invoice.order_id, invoice.period)] += invoice.amount
+            for line in lines_of[invoice.id]:
+                per_line[line.order_line_id] += line.amount
+    for (order_id, period), amount in per_period.items():
+        payable = invoice_services.period_payable(invoice_services.settlement_for(order_by_id[order_id]), period)
+        if payable is None or amount > payable:
+            problems.append(f"order {order_id} period {period}: invoiced {amount}, payable {payable}")
+    totals = {line.id: line.total for line in _all(OrderLine)}
+    for line_id, amount in per_line.items():
+        if amount > totals.get(line_id, ZERO):
+            problems.append(f"order line {line_id}: invoiced {amount}, total {totals.get(line_id)}")
 
 
 def _observations(problems: list[str], orders: list[Order]) -> None:
@@ -232,6 +288,7 @@ def integrity_problems() -> list[str]:
     _commitments(problems, vehicles, orders, _all(Participation))
     _orders(problems, orders, {v.id for v in vehicles})
     _observations(problems, orders)
+    _invoices(problems, orders)
     _catalog(problems)
     _audit(problems)
     return problems

@@ -35,6 +35,7 @@ import marketplace.app  # noqa: F401 - importing the factory registers every dom
 from catalog.listings.models import Listing, PriceItem
 from catalog.pilots.models import Pilot
 from consortium.models import Organization
+from contracts.invoices.models import Invoice
 from contracts.observations.models import Observation
 from contracts.orders.models import Order
 from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
@@ -73,11 +74,13 @@ ACTORS = {
     "decline": ["approver", "vendor"], "accept": ["vendor"], "cancel": ["buyer", "approver"], "complete": ["buyer"],
     "observations": ["vendor"], "correct": ["vendor"], "/observations/{observation_id}/verify": ["buyer"],
     "dispute": ["buyer"], "pilots": ["buyer", "approver"], "participations": ["other_approver"],
+    "invoices": ["vendor"], "/invoices/{invoice_id}/approve": ["buyer"], "reject": ["buyer", "approver"],
+    "pay": ["buyer"], "terminate": ["approver", "admin"], "price-schedule": ["admin"],
 }
 
 # Which pool of real ids a path parameter or body field draws from.
 PATH_POOLS = {"listing_id": "listing", "pilot_id": "pilot", "order_id": "order", "observation_id": "observation",
-              "vehicle_id": "vehicle", "participation_id": "participation"}
+              "vehicle_id": "vehicle", "participation_id": "participation", "invoice_id": "invoice"}
 BODY_POOLS = {"listing_id": "published_listing", "vehicle_id": "vehicle", "price_item_id": "price_item",
               "lead_agency_id": "member", "vendor_id": "vendor"}
 ORDER_BODIES = ("/api/v1/orders", "/api/v1/orders/{order_id}")
@@ -107,6 +110,7 @@ def _pools() -> dict[str, list[int]]:
         "observation": ids(select(Observation.id).order_by(Observation.id.desc())),
         "vehicle": ids(select(Vehicle.id).order_by(Vehicle.status != "active", gpsr_first, Vehicle.id)),
         "participation": ids(select(Participation.id).order_by(Participation.id.desc())),
+        "invoice": ids(select(Invoice.id).order_by(Invoice.id.desc())),
         "price_item": ids(select(ScheduleItem.price_item_id).order_by(ScheduleItem.vehicle_id, ScheduleItem.id))
         + ids(select(PriceItem.id).order_by(PriceItem.id.desc()).limit(3)),
         "member": ids(select(Organization.id).where(Organization.kind == "member").order_by(Organization.id)),
@@ -221,6 +225,11 @@ VALID_BODIES = {
     ("POST", "/api/v1/orders/{order_id}/observations"): {"period": 6, "kpi": "availability", "value": "98.1"},
     ("POST", "/api/v1/observations/{observation_id}/correct"): {"value": "97"},
     ("POST", "/api/v1/pilots/{pilot_id}/link"): {"listing_id": "published_listing"},
+    ("POST", "/api/v1/orders/{order_id}/invoices"): {"number": "W-1", "issued_on": "2026-11-02", "period": 2,
+                                                     "amount": "10.00"},
+    ("POST", "/api/v1/invoices/{invoice_id}/reject"): {"reason": "Wrong PO number."},
+    ("POST", "/api/v1/invoices/{invoice_id}/pay"): {"paid_on": "2026-11-30"},
+    ("POST", "/api/v1/orders/{order_id}/terminate"): {"reason": "Budget cut."},
 }
 BODY_OPERATIONS = [(path, method) for path, method in OPERATIONS if method in ("POST", "PATCH")]
 

@@ -73,9 +73,11 @@ def _listing_fields(title: str, item_id: int | None = None) -> dict:
 
 PERFORMANCE = {
     "performance-enabled": "y", "performance-period": "month", "performance-periods": "6",
+    "performance-start_date": "2026-01-01",
     "performance-fixed_fee": "1000.00", "performance-at_risk_fee": "500.00", "performance-bonus_pool": "0",
     "performance-holdback_pct": "10", "performance-holdback_window": "3", "performance-kpis-0-code": "availability",
-    "performance-kpis-0-name": "Availability", "performance-kpis-0-unit": "%", "performance-kpis-0-direction": "higher",
+    "performance-kpis-0-name": "Availability", "performance-kpis-0-unit": "percent",
+    "performance-kpis-0-direction": "higher",
     "performance-kpis-0-weight": "1", "performance-kpis-0-baseline": "96", "performance-kpis-0-floor": "95",
     "performance-kpis-0-target": "99", "performance-kpis-0-stretch": "",
     "performance-credits_kpi": "", "performance-savings_kpi": "",

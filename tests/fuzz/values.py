@@ -61,23 +61,26 @@ HOSTILE = HOSTILE_TEXT + HOSTILE_NUMBERS + WRONG_TYPES
 
 hostile_values = st.sampled_from(HOSTILE)
 
-_KPI = {"code": "availability", "name": "Availability", "unit": "%", "direction": "higher", "weight": "1",
+_KPI = {"code": "availability", "name": "Availability", "unit": "percent", "direction": "higher", "weight": "1",
         "baseline": "96", "floor": "95", "target": "99", "stretch": "99.5"}
 # DESIGN section 5, examples A (KPIs with a bonus), B (shared savings) and C (service credits).
 TERMS = [
-    {"period": "month", "periods": 12, "fixed_fee": "10000.00", "at_risk_fee": "40000.00", "bonus_pool": "2000.00",
+    {"period": "month", "periods": 12, "start_date": "2026-01-01", "fixed_fee": "10000.00",
+     "at_risk_fee": "40000.00", "bonus_pool": "2000.00",
      "holdback_pct": "10", "holdback_window": 3, "kpis": [_KPI]},
-    {"period": "year", "periods": 3, "fixed_fee": "0", "at_risk_fee": "0", "kpis": [],
+    {"period": "year", "periods": 3, "start_date": "2026-01-01", "fixed_fee": "0", "at_risk_fee": "0", "kpis": [],
      "shared_savings": {"kpi": "energy_use", "baseline_use": "4000000", "unit_price": "0.11",
                         "adjustments": [{"amount": "100000", "reason": "weather"}], "vendor_share_pct": "70",
                         "vendor_cap": "180000.00", "guaranteed_savings": "200000.00"}},
-    {"period": "quarter", "periods": 4, "fixed_fee": "12000.00", "at_risk_fee": "0", "kpis": [],
+    {"period": "quarter", "periods": 4, "start_date": "2026-01-01", "fixed_fee": "12000.00", "at_risk_fee": "0",
+     "kpis": [],
      "service_credits": {"kpi": "uptime", "applies_to": "fixed_fee", "cap_pct": "50",
                          "tiers": [{"below": "99.9", "credit_pct": "10"}, {"below": "99.0", "credit_pct": "25"},
                                    {"below": "95.0", "credit_pct": "50"}]}},
 ]
 _PATHS = [
-    ("period",), ("periods",), ("fixed_fee",), ("at_risk_fee",), ("bonus_pool",), ("holdback_pct",),
+    ("period",), ("periods",), ("start_date",), ("fixed_fee",), ("at_risk_fee",), ("bonus_pool",),
+    ("holdback_pct",),
     ("holdback_window",), ("kpis",), ("kpis", 0), ("kpis", 0, "code"), ("kpis", 0, "direction"),
     ("kpis", 0, "weight"), ("kpis", 0, "floor"), ("kpis", 0, "target"), ("kpis", 0, "stretch"),
     ("kpis", 0, "name"), ("kpis", 0, "unit"), ("shared_savings",), ("shared_savings", "vendor_cap"),

@@ -1,5 +1,7 @@
 """The command-line interface of DESIGN section 7."""
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
 from consortium.models import ApiToken, Organization, Supplier, User
@@ -65,3 +67,25 @@ def test_demo_shows_orders_in_several_states_and_a_settled_window(app, client, a
     assert [w["status"] for w in settlement["windows"][:2]] == ["released", "pending"]
     assert [p["status"] for p in settlement["periods"][:3]] == ["settled", "settled", "pending"]
     assert settlement["totals"]["paid"] == "83200.00"  # 28,800 + 46,080 + released 8,320
+
+
+def test_demo_ends_orders_both_ways_and_has_invoices_in_every_state(app, client, api_token, login):
+    from contracts.orders.models import Order
+
+    with app.app_context():
+        orders = {o.po_number: o for o in db.session.scalars(select(Order))}
+        vehicle_id = orders["MSA-2026-0311"].vehicle_id
+        values = {po: (o.status, o.value, o.committed) for po, o in orders.items()}
+    mesa = api_token("buyer@mesa.example")
+    invoices = client.get(f"/api/v1/orders/{orders['MSA-2026-0311'].id}/invoices", headers=mesa).get_json()
+    assert {i["number"]: i["status"] for i in invoices["results"]} == {
+        "BS-24-0187": "rejected", "BS-24-0191": "paid", "BS-24-0203": "approved", "BS-24-0205": "submitted"}
+    status, value, committed = values["TMP-2026-0031"]  # the pilot paid 11,937.50 of its 15,000.00
+    assert (status, value, committed) == ("completed", Decimal("15000.00"), Decimal("11937.50"))
+    assert values["MSA-2026-0288"][0] == "terminated"
+    login("admin@gpsr.example")
+    page = client.get(f"/c/gpsr/vehicles/{vehicle_id}").get_data(as_text=True)
+    table = page[page.index('data-testid="vehicle-orders"'):]
+    row = table[table.index("TMP-2026-0031"):]
+    row = row[:row.index("</tr>")]
+    assert "Completed" in row and "$3,062.50" in row  # given back to the ceiling

@@ -264,7 +264,7 @@ def _inject_everywhere(app) -> dict[str, int]:
         participation.special_terms, participation.decision_reason = everything, everything
         order.po_number, order.notes = SHORT, everything
         terms = dict(order.performance)
-        terms["kpis"] = [{**terms["kpis"][0], "name": everything[:200], "unit": "<i>%</i>"}]
+        terms["kpis"] = [{**terms["kpis"][0], "name": everything[:200]}]  # a unit is one of a few words
         order.performance = terms
         for obs in order.observations:
             obs.note = everything

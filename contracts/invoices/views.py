@@ -1,0 +1,135 @@
+"""Invoice pages: the order page's invoices panel (what is due, invoiced, approved, paid and outstanding,
+and the vendor's invoice form), the invoice page with the city's decisions, and the actions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from contracts.invoices import permissions as can
+from contracts.invoices import services
+from contracts.invoices.forms import InvoiceForm, PayForm, RejectForm
+from contracts.invoices.models import Invoice
+from contracts.invoices.queries import get_invoice_or_404, order_invoices
+from contracts.orders.models import Order
+from contracts.orders.queries import ORDER_PANELS, get_order_or_404, order_page_context
+from marketplace.audit import AuditEvent
+from marketplace.errors import DomainError, PermissionDenied, ValidationFailed
+from marketplace.extensions import db
+
+bp = Blueprint("invoices", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
+
+
+def _invoice_form(order: Order, periods: list) -> InvoiceForm:
+    form = g.get("invoice_form") or InvoiceForm(formdata=None)
+    form.period.choices = [("", "— lines, not a period —" if order.lines else "Choose a period")] + [
+        (str(row.period), f"{row.label}: {services.money(row.due)} due")
+        for row in periods if row.payable is not None and row.due > 0]
+    invoiced = services.invoiced_by_line(order)
+    form.lines.choices = [
+        (str(line.id), f"{line.description}: {services.money(services.line_remaining(line, invoiced))} left")
+        for line in order.lines if services.line_remaining(line, invoiced) > 0]
+    return form
+
+
+def invoices_panel(order: Order) -> Markup:
+    """The order page's invoices section, once the vendor has accepted the order."""
+    if order.accepted_at is None:
+        return Markup("")
+    periods = services.periods_due(order)
+    return Markup(render_template(
+        "contracts/invoices/_panel.html", order=order, invoices=order_invoices(order), periods=periods,
+        summary=services.money_summary(order), may_submit=can.can_submit_invoice(current_user, order),
+        form=_invoice_form(order, periods),
+    ))
+
+
+ORDER_PANELS.append(invoices_panel)
+
+
+def _order_page_with(order_id: int, err: DomainError):
+    db.session.rollback()
+    flash(err.message if err.fields and isinstance(err, ValidationFailed) else err.in_full, "error")
+    page = render_template("contracts/orders/order.html", **order_page_context(get_order_or_404(order_id)))
+    return page, err.status
+
+
+@bp.route("/orders/<int:order_id>/invoices", methods=["POST"])
+def submit(order_id: int):
+    order = get_order_or_404(order_id)
+    form = InvoiceForm()
+    data = {"number": form.number.data, "issued_on": form.issued_on.data, "amount": form.amount.data,
+            "period": form.period.data or None, "lines": request.form.getlist("lines")}
+    try:
+        invoice = services.submit_invoice(order, data, actor=current_user)
+    except PermissionDenied:
+        db.session.rollback()
+        raise
+    except DomainError as err:
+        for name, message in err.fields.items():
+            if hasattr(form, name):
+                getattr(form, name).errors = [message]
+        g.invoice_form = form
+        return _order_page_with(order.id, err)
+    db.session.commit()
+    flash(f"Invoice {invoice.number} for {services.money(invoice.amount)} was submitted: the city will review it.",
+          "success")
+    return redirect(url_for("orders.order", order_id=order.id) + "#invoices")
+
+
+def _invoice_page(invoice: Invoice, status: int = 200, reject_form=None, pay_form=None):
+    events = db.session.scalars(db.select(AuditEvent).where(
+        AuditEvent.object_type == "invoice", AuditEvent.object_id == invoice.id)
+        .order_by(AuditEvent.created_at, AuditEvent.id)).all()
+    may = {step: services.INVOICE_LIFECYCLE.may(step, current_user, invoice) for step in ("approve", "reject", "pay")}
+    return render_template("contracts/invoices/invoice.html", invoice=invoice, order=invoice.order, may=may,
+                           events=events, reject_form=reject_form or RejectForm(), pay_form=pay_form or PayForm(),
+                           period_label=services.period_label, terms=services.order_terms(invoice.order),
+                           today=services.vehicle_models.today()), status
+
+
+@bp.route("/invoices/<int:invoice_id>")
+def invoice(invoice_id: int):
+    return _invoice_page(get_invoice_or_404(invoice_id))
+
+
+def _decide(invoice_id: int, action, message: str, **forms):
+    invoice = get_invoice_or_404(invoice_id)
+    try:
+        action(invoice)
+    except PermissionDenied:
+        db.session.rollback()
+        raise
+    except DomainError as err:
+        db.session.rollback()
+        for form in forms.values():
+            for name, text in err.fields.items():
+                if hasattr(form, name):
+                    getattr(form, name).errors = [text]
+        flash(err.message if err.fields else err.in_full, "error")
+        return _invoice_page(get_invoice_or_404(invoice_id), err.status, **forms)
+    db.session.commit()
+    flash(message.format(number=invoice.number), "success")
+    return redirect(url_for("invoices.invoice", invoice_id=invoice_id))
+
+
+@bp.route("/invoices/<int:invoice_id>/approve", methods=["POST"])
+def approve(invoice_id: int):
+    return _decide(invoice_id, lambda inv: services.approve_invoice(inv, actor=current_user),
+                   "Invoice {number} was approved. Record the payment once it is made.")
+
+
+@bp.route("/invoices/<int:invoice_id>/reject", methods=["POST"])
+def reject(invoice_id: int):
+    form = RejectForm()
+    return _decide(invoice_id, lambda inv: services.reject_invoice(inv, actor=current_user, reason=form.reason.data),
+                   "Invoice {number} was rejected; the vendor can invoice the amount again.", reject_form=form)
+
+
+@bp.route("/invoices/<int:invoice_id>/pay", methods=["POST"])
+def pay(invoice_id: int):
+    form = PayForm()
+    return _decide(invoice_id,
+                   lambda inv: services.pay_invoice(inv, actor=current_user, paid_on=request.form.get("paid_on")),
+                   "Invoice {number} was marked paid.", pay_form=form)
