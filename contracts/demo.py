@@ -163,6 +163,10 @@ PILOT_LIGHTING_TERMS = {**STREET_LIGHTING_TERMS, "fixed_fee": "1500.00", "at_ris
 # did not earn.
 TEMPE_PILOT_TERMS = {**PILOT_LIGHTING_TERMS, "periods": 3, "holdback_window": 3}
 
+NOTES = {"TMP-2026-0031": "Three-month lighting-as-a-service pilot on Mill Avenue.",
+         "MSA-2026-0288": "Lighting-as-a-service pilot for the Fiesta district.",
+         "MSA-2026-0311": "Lighting as a service for the Dobson Ranch and Fiesta districts."}
+
 # (PO number, buyer, items {name: quantity}, performance terms, final state, observations)
 ORDERS = [
     ("TMP-2026-0031", "buyer@tempe.example", {}, TEMPE_PILOT_TERMS, "completed",
@@ -207,7 +211,7 @@ def load_orders() -> None:
             started = _months_ago(2 if state == "terminated" else 7)
             data.update(performance={**terms, "start_date": started.isoformat()},
                         delivery_start=started.isoformat(),
-                        notes="Lighting as a service for the Dobson Ranch and Fiesta districts.")
+                        notes=NOTES[po])
         order = orders.create_order(vehicle=vehicle, data=data, actor=buyer)
         orders.submit_order(order, actor=buyer)
         member_key = buyer_email.split("@")[1]
