@@ -1,4 +1,4 @@
-"""JSON API: who am I, and the organizations of the consortium."""
+"""JSON API: who am I, the organizations of the consortium, and what is waiting for me."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from consortium.context import belongs, current_consortium, organizations_in
-from marketplace.api import ID, operation
+from marketplace.api import DATE, DATETIME, ID, operation
 from marketplace.errors import NotFound
+from marketplace.queue import queue_for
 
 api = Blueprint("consortium_api", __name__, url_prefix="/api/v1")
 
@@ -92,3 +93,34 @@ def organizations():
         organization_json(o, with_limit=is_admin or o.id == current_user.organization_id)
         for o in organizations_in(consortium)
     ]})
+
+
+QUEUE_ITEM_SCHEMA = {
+    "type": "object",
+    "required": ["kind", "title", "action", "object_type", "object_id", "url", "since"],
+    "properties": {
+        "kind": {"type": "string", "description": "What kind of work, such as approve_order, accept_order, "
+                 "verify_measurement, report_period, review_listing, review_revision, approve_participation, "
+                 "approve_invoice, pay_invoice"},
+        "title": {"type": "string", "description": "The object, in words"},
+        "action": {"type": "string", "description": "What to do, such as \"Approve or decline the order\""},
+        "object_type": {"type": "string"},
+        "object_id": ID,
+        "url": {"type": "string", "description": "The page where it is done (a path on this site)"},
+        "since": {**DATETIME, "description": "Waiting since (UTC)"},
+        "due_on": {**DATE, "description": "Due by, where there is a due date"},
+    },
+}
+
+
+@operation(
+    api, "/queue", "GET",
+    summary="What is waiting for me: the items I can act on now, oldest first", tag="people",
+    response={"type": "object", "required": ["items"],
+              "properties": {"items": {"type": "array", "items": QUEUE_ITEM_SCHEMA}}},
+)
+def queue():
+    consortium = current_consortium()
+    if consortium is None or not belongs(current_user):
+        raise NotFound("No consortium to look in: name one with the X-Consortium header.")
+    return jsonify({"items": [item.to_json() for item in queue_for(current_user, consortium)]})

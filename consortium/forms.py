@@ -1,10 +1,11 @@
-"""Forms for signing in, API tokens and user administration. Their limits come from the models."""
+"""Forms for signing in, API tokens and user administration (inviting people: `consortium.accounts.forms`).
+Their limits come from the models."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import EmailField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from consortium.models import EMAIL_MAX, PASSWORD_MAX, PASSWORD_MIN, PERSON_NAME_MAX, TOKEN_NAME_MAX
+from consortium.models import EMAIL_MAX, PASSWORD_MAX, TOKEN_NAME_MAX
 from marketplace.inputs import REASON_LIMIT, parse_id, text_problem
 
 
@@ -45,20 +46,3 @@ class EmptyForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[Optional(), Length(max=REASON_LIMIT), plain_text])
-
-
-class InviteUserForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired(), Length(max=PERSON_NAME_MAX), plain_text])
-    email = EmailField("E-mail address", validators=[DataRequired(), Email(), Length(max=EMAIL_MAX), plain_text])
-    organization_id = SelectField("Organization", coerce=form_id, validators=[DataRequired()])
-    role = SelectField(
-        "Role",
-        choices=[("buyer", "Buyer"), ("approver", "Approver (champion)"), ("vendor", "Vendor staff"),
-                 ("admin", "Consortium admin")],
-        validators=[DataRequired()],
-    )
-    password = PasswordField(
-        "Initial password",
-        description=f"At least {PASSWORD_MIN} characters. Share it with the person securely.",
-        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX), plain_text],
-    )

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.db import Base, ExactDecimal, Money, TenantMixin, TimestampMixin, UTCDateTime
@@ -111,6 +111,8 @@ class User(UserMixin, TimestampMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped by signing out (and later by a password change): every session of an older version ends.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # E-mail on (the default) or off per notification kind: {"invoice": false}; the inbox gets everything.
+    email_preferences: Mapped[dict] = mapped_column(JSON, default=dict)
 
     organization: Mapped[Organization] = relationship(back_populates="users", lazy="joined")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", order_by="ApiToken.id.desc()")

@@ -31,7 +31,14 @@ def can_view_directory(user) -> bool:
 
 
 def can_manage_users(user) -> bool:
+    """Deactivate and reactivate people of the consortium."""
     return is_admin_here(user)
+
+
+def can_view_people(user) -> bool:
+    """The people page: admins see everyone of the consortium, a member's approver the people of their
+    city (and the invitations they may withdraw)."""
+    return belongs(user) and user.role in ("admin", "approver")
 
 
 def can_read_audit_log(user) -> bool:

@@ -164,6 +164,30 @@ def check_password_strength(password: str) -> None:
         raise ValidationFailed("The password holds a character that cannot be typed.", {"password": problem})
 
 
+def hash_password(password: str) -> str:
+    """The stored form of a password (scrypt; a cheap method only in the test suite)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def set_password(user: User, password: str) -> User:
+    """Give `user` a new password (the same rules as a new account) and end every session they have
+    open, on every device: whoever knew the old password is signed out. API tokens are not touched."""
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    return end_sessions(user)
+
+
+def find_user_by_address(raw) -> User | None:
+    """The account whose address is what was typed, looked up as the sign-in form looks it up."""
+    email = sign_in_address(raw)
+    return db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
+
+
+def account_exists(email: str) -> bool:
+    """Whether a person (active or not) already has this normalized address."""
+    return db.session.scalar(select(User.id).where(func.lower(User.email) == email.lower())) is not None
+
+
 def create_user(
     *,
     email: str,
@@ -184,12 +208,12 @@ def create_user(
     if fields:
         raise ValidationFailed("The user could not be created.", fields)
     check_password_strength(password)
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+    if account_exists(email):
         raise Conflict("A user with that e-mail address already exists.", {"email": "Already registered."})
     user = User(
         email=email,
         name=name,
-        password_hash=generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"]),
+        password_hash=hash_password(password),
         organization=organization,
         role=role,
     )
@@ -208,8 +232,7 @@ def create_user(
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None — the same answer (and about the same
     time) for an unknown address, a wrong password and a deactivated account."""
-    email = sign_in_address(email)
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
+    user = find_user_by_address(email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
@@ -293,3 +316,9 @@ def _first_consortium_id(user: User) -> int:
     if not ids:
         raise Conflict("This account does not work in any consortium yet.")
     return ids[0]
+
+
+def home_consortium(user: User) -> Consortium | None:
+    """The consortium a person lands in after signing in (the first they work in), or None."""
+    ids = consortium_ids_of(user)
+    return db.session.get(Consortium, ids[0]) if ids else None

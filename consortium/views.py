@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import func, select
 
 from consortium import permissions, services
+from consortium.accounts import queries as account_queries
 from consortium.context import (
     acting_role,
     consortium_ids_of,
@@ -18,12 +19,13 @@ from consortium.context import (
     require,
     start_session,
 )
-from consortium.forms import EmptyForm, InviteUserForm, LoginForm, ReasonForm, TokenForm
-from consortium.models import ApiToken, Consortium, Organization, Supplier, User
+from consortium.forms import EmptyForm, LoginForm, ReasonForm, TokenForm
+from consortium.models import ApiToken, Consortium, User
 from marketplace.audit import AuditEvent
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db, limiter
 from marketplace.inputs import whole_number
+from marketplace.queue import queue_for
 
 auth = Blueprint("auth", __name__, template_folder="templates")
 home = Blueprint("home", __name__, url_prefix="/c/<consortium_slug>", template_folder="templates")
@@ -113,6 +115,22 @@ def logout():
     return redirect(url_for("auth.index"))
 
 
+SIGNED_OUT_EVERYWHERE = ("You are signed out everywhere: this browser and every other device where you were "
+                         "signed in must sign in again. Your API tokens and your password are unchanged.")
+
+
+@auth.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """End every session of this person, this one included; nothing else (tokens, password) changes."""
+    services.end_sessions(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(SIGNED_OUT_EVERYWHERE, "success")
+    return redirect(url_for("auth.login"))
+
+
 @auth.route("/account")
 @login_required
 def account():
@@ -168,8 +186,10 @@ def dashboard():
     members = organizations_in(consortium, "member")
     vendors = organizations_in(consortium, "vendor")
     org = current_user.organization if role else None
+    waiting = queue_for(current_user, consortium) if role else []
     return render_template(
-        "consortium/dashboard.html", consortium=consortium, role=role, org=org, members=members, vendors=vendors
+        "consortium/dashboard.html", consortium=consortium, role=role, org=org, members=members, vendors=vendors,
+        waiting=waiting,
     )
 
 
@@ -198,68 +218,28 @@ def vendors():
     return _directory("vendor")
 
 
-def _shared_vendor_ids(consortium: Consortium) -> set[int]:
-    """Vendor companies that also supply another consortium."""
-    stmt = (
-        select(Supplier.organization_id)
-        .group_by(Supplier.organization_id)
-        .having(func.count(Supplier.consortium_id) > 1)
-        .execution_options(all_tenants=True)
-    )
-    return set(db.session.scalars(stmt))
-
-
 def _people(consortium: Consortium) -> list[User]:
-    org_ids = [o.id for o in organizations_in(consortium)]
+    """Everyone of the consortium for an admin; a member's approver sees the people of their city."""
+    if permissions.can_manage_users(current_user):
+        org_ids = [o.id for o in organizations_in(consortium)]
+    else:
+        org_ids = [current_user.organization_id]
     stmt = select(User).where(User.organization_id.in_(org_ids)).order_by(User.organization_id, User.email)
     return list(db.session.scalars(stmt))
 
 
 @home.route("/users")
 def users():
-    require(permissions.can_manage_users(current_user))
+    require(permissions.can_view_people(current_user))
     consortium = current_consortium()
     return render_template(
         "consortium/users.html",
         people=_people(consortium),
-        shared=_shared_vendor_ids(consortium),
+        shared=account_queries.shared_vendor_ids(consortium),
+        invitations=account_queries.open_invitations(consortium, current_user),
+        may_manage=permissions.can_manage_users(current_user),
         action_form=EmptyForm(),
     )
-
-
-def _invite_form(consortium: Consortium) -> InviteUserForm:
-    form = InviteUserForm()
-    kinds = {"member": "Member", "vendor": "Vendor", "office": "Office"}
-    shared = _shared_vendor_ids(consortium)
-    form.organization_id.choices = [
-        (o.id, f"{o.name} ({kinds[o.kind]})") for o in organizations_in(consortium) if o.id not in shared
-    ]
-    return form
-
-
-@home.route("/users/new", methods=["GET", "POST"])
-def invite_user():
-    require(permissions.can_manage_users(current_user))
-    consortium = current_consortium()
-    form = _invite_form(consortium)
-    if form.validate_on_submit():
-        org = db.session.get(Organization, form.organization_id.data)
-        try:
-            user = services.create_user(
-                email=form.email.data, name=form.name.data, password=form.password.data,
-                organization=org, role=form.role.data, actor=current_user, consortium=consortium,
-            )
-            db.session.commit()
-            flash(f"{user.name} ({user.email}) can now sign in as {user.role}.", "success")
-            return redirect(url_for("home.users"))
-        except DomainError as err:
-            db.session.rollback()
-            for name, message in err.fields.items():
-                getattr(form, name, form.name).errors.append(message)
-            if not err.fields:
-                form.form_errors.append(err.message)
-    status = 400 if request.method == "POST" else 200
-    return render_template("consortium/invite_user.html", form=form), status
 
 
 def _managed_user_or_404(user_id: int) -> User:
@@ -267,7 +247,8 @@ def _managed_user_or_404(user_id: int) -> User:
     target = db.session.get(User, user_id)
     if target is None or target.organization not in organizations_in(consortium):
         abort(404)
-    if not permissions.can_manage_user(current_user, target, target.organization_id in _shared_vendor_ids(consortium)):
+    shared = target.organization_id in account_queries.shared_vendor_ids(consortium)
+    if not permissions.can_manage_user(current_user, target, shared):
         abort(403)
     return target
 

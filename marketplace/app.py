@@ -15,6 +15,7 @@ from catalog.search.cli import catalog_cli
 from consortium import api as consortium_api
 from consortium import context as tenancy_context
 from consortium import views as consortium_views
+from consortium.accounts import views as account_views
 from consortium.cli import users_cli
 from contracts.blueprints import BLUEPRINTS as CONTRACT_BLUEPRINTS
 from contracts.vehicles import queries as vehicle_queries
@@ -25,6 +26,10 @@ from marketplace.demo import demo_cli
 from marketplace.errors import register_error_handlers
 from marketplace.extensions import csrf, db, limiter, login_manager, migrate
 from marketplace.locking import serialize_writing_requests
+from marketplace.notifications import api as notification_api
+from marketplace.notifications import views as notification_views
+from marketplace.notifications.cli import notifications_cli
+from marketplace.notifications.reminders import reminders_cli
 from marketplace.security import check_csrf, init_security
 from marketplace.templating import init_templating
 
@@ -43,6 +48,20 @@ class IdConverter(IntegerConverter):
         return number if number <= MAX_ID else 0
 
 
+IN_MEMORY_THROTTLE = (
+    "RATELIMIT_STORAGE_URI is the in-memory default: each process counts failed sign-ins and password "
+    "reset requests on its own, so with several processes (gunicorn workers, servers) an attacker gets "
+    "that many more attempts. Set RATELIMIT_STORAGE_URI=redis://host:6379/0 to share the counts."
+)
+
+
+def warn_about_single_process_settings(app: Flask) -> None:
+    """Production with the in-memory throttle works, but only one process is throttled as one: say so."""
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if app.config["ENV_NAME"] == "production" and storage.startswith("memory://"):
+        app.logger.warning(IN_MEMORY_THROTTLE)
+
+
 def build_app(config: dict | None = None) -> Flask:
     app = Flask(
         "marketplace",
@@ -54,6 +73,8 @@ def build_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, config))
     app.url_map.converters["int"] = IdConverter  # before any route is added
     logging.basicConfig(level=logging.INFO if app.config["ENV_NAME"] != "testing" else logging.WARNING)
+
+    warn_about_single_process_settings(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
@@ -74,7 +95,9 @@ def build_app(config: dict | None = None) -> Flask:
     app.before_request(tenancy_context.authenticate_api_request)
     app.before_request(check_csrf)
 
-    for blueprint in (api_kernel.kernel_api, consortium_views.auth, consortium_views.home, consortium_api.api,
+    for blueprint in (api_kernel.kernel_api, notification_views.inbox, notification_api.inbox_api,
+                      consortium_views.auth, consortium_views.home, consortium_api.api,
+                      account_views.accounts, account_views.people_bp,
                       *CATALOG_BLUEPRINTS, *CONTRACT_BLUEPRINTS):
         app.register_blueprint(blueprint)
 
@@ -85,6 +108,9 @@ def build_app(config: dict | None = None) -> Flask:
     app.cli.add_command(users_cli)
     app.cli.add_command(catalog_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(notifications_cli)
+    app.cli.add_command(reminders_cli)
+    app.context_processor(notification_views.unread_in_header)
 
     register_error_handlers(app)
     init_security(app)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.db import Base, TenantMixin, UTCDateTime, utcnow
 from marketplace.extensions import db
+from marketplace.notifications.events import dispatch
 
 # Action names declared here (the rest still live next to their lifecycle tables, as string literals).
 VEHICLE_PRICE_SCHEDULE_AMENDED = "vehicle.price_schedule_amended"  # contract prices lowered to new list prices
@@ -79,6 +80,7 @@ def record(
         reason=reason,
     )
     db.session.add(event)
+    dispatch(event, obj)  # who is told, in the same transaction (marketplace.notifications.events)
     return event
 
 

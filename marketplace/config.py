@@ -43,6 +43,29 @@ def _trusted_hosts() -> list[str] | None:
     return hosts or None
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _mail_config(instance: Path) -> dict:
+    """E-mail: a real SMTP server when `MAIL_SERVER` names one, else `.eml` files in `MAIL_FILE_DIR`."""
+    use_ssl = _flag("MAIL_USE_SSL")
+    return {
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or (465 if use_ssl else 25)),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": use_ssl,
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER")
+        or "Alliance Marketplace <no-reply@alliance-marketplace.example>",
+        "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR") or str(instance / "mail"),
+        "MAIL_TIMEOUT": 30,
+        # Absolute links in e-mails (the site's address as people reach it).
+        "BASE_URL": (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+    }
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = dict(overrides or {})
     env = overrides.get("ENV_NAME") or os.environ.get("MARKETPLACE_ENV", "development")
@@ -96,6 +119,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TESTING": env == "testing",
         # scrypt in real use; a cheap hash only for the test suite, which creates many accounts.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000" if env == "testing" else "scrypt",
+        **_mail_config(instance),
     }
     config.update(overrides)
     return config

@@ -19,6 +19,7 @@ from consortium.models import Consortium, Organization, User
 from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.tenancy import set_current_consortium
+from tests.mailbox import smtp_server  # noqa: F401 - a fixture for every test module
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -60,6 +61,8 @@ def app(database_url, tmp_path_factory):
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": True,
             "SERVER_NAME": "localhost",
+            "BASE_URL": "http://localhost",
+            "MAIL_FILE_DIR": str(tmp_path_factory.mktemp("mail")),
         }
     )
     with app.app_context():

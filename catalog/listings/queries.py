@@ -14,17 +14,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
-from flask import abort
+from flask import abort, url_for
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from catalog.listings.models import Listing, ListingRevision
-from catalog.listings.permissions import can_view_listing
+from catalog.listings.permissions import (
+    can_approve_listing,
+    can_approve_revision,
+    can_submit_listing,
+    can_view_listing,
+)
 from consortium.models import Organization, User
+from consortium.permissions import is_office_of
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db
 from marketplace.inputs import parse_id
+from marketplace.queue import QueueItem, provider
 from marketplace.tenancy import get_or_404
 
 # --- the contract-terms port -----------------------------------------------------------------------
@@ -197,3 +205,46 @@ def request_changes_consequences(listing: Listing, revision: ListingRevision | N
     return [f"{vendor} gets “{listing.title}” back to edit and submit again; it stays off the catalog until "
             "the office approves it.",
             "No money moves: nothing can be ordered from it until it is published."]
+
+
+# --- the work queue (marketplace.queue) ------------------------------------------------------------
+
+
+@provider
+def listings_waiting(user, consortium) -> list[QueueItem]:
+    """The office reviews submitted listings and pending revisions; a vendor revises a listing the office
+    sent back. Two queries at most, whatever the number of listings."""
+    if is_office_of(user, consortium.id):
+        return _to_review(user, consortium)
+    if user.role == "vendor":
+        return _to_revise(user, consortium)
+    return []
+
+
+def _to_review(user, consortium) -> list[QueueItem]:
+    submitted = db.session.scalars(
+        select(Listing).where(Listing.consortium_id == consortium.id, Listing.status == "submitted")
+        .options(joinedload(Listing.vendor))).all()
+    revisions = db.session.scalars(
+        select(ListingRevision).join(ListingRevision.listing)
+        .where(ListingRevision.consortium_id == consortium.id, ListingRevision.status == "pending")
+        .options(contains_eager(ListingRevision.listing).joinedload(Listing.vendor))).all()
+    url = partial(url_for, "catalog.review", consortium_slug=consortium.slug)
+    items = [QueueItem("review_listing", f"{x.title} — {x.vendor.name}", "Review the listing", "listing", x.id,
+                       url(listing_id=x.id), x.submitted_at or x.created_at)
+             for x in submitted if can_approve_listing(user, x)]
+    items += [QueueItem("review_revision", f"{r.listing.title} — {r.listing.vendor.name}",
+                        "Review the proposed change", "listing_revision", r.id, url(listing_id=r.listing_id),
+                        r.created_at)
+              for r in revisions if can_approve_revision(user, r)]
+    return items
+
+
+def _to_revise(user, consortium) -> list[QueueItem]:
+    returned = db.session.scalars(select(Listing).where(
+        Listing.consortium_id == consortium.id, Listing.vendor_id == user.organization_id,
+        Listing.status == "changes_requested")).all()
+    url = partial(url_for, "catalog.edit_listing", consortium_slug=consortium.slug)
+    return [QueueItem("revise_listing", x.title, "Make the changes the office asked for and submit again",
+                      "listing", x.id, url(listing_id=x.id), x.updated_at)
+            for x in returned if can_submit_listing(user, x)]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from flask import url_for
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from contracts.invoices.models import Invoice
+from contracts.invoices.services import INVOICE_LIFECYCLE
 from contracts.orders.models import Order
-from contracts.orders.queries import get_order_or_404
+from contracts.orders.queries import get_order_or_404, order_title
 from marketplace.extensions import db
+from marketplace.formats import money
+from marketplace.queue import QueueItem, provider
 from marketplace.tenancy import get_or_404
 
 
@@ -25,3 +29,29 @@ def order_invoices(order: Order) -> list[Invoice]:
         select(Invoice).where(Invoice.order_id == order.id)
         .options(selectinload(Invoice.lines), selectinload(Invoice.submitted_by), selectinload(Invoice.decided_by))
         .order_by(Invoice.issued_on, Invoice.id)))
+
+
+# --- the work queue (marketplace.queue) ------------------------------------------------------------
+
+
+@provider
+def invoices_waiting(user, consortium) -> list[QueueItem]:
+    """Submitted invoices wait for the buying city to approve or reject them; approved ones for it to record
+    the payment. One query, whatever the number of invoices; who may act is the lifecycle's rule."""
+    rows = db.session.scalars(
+        select(Invoice).join(Invoice.order).join(Invoice.vendor)
+        .where(Invoice.consortium_id == consortium.id, Invoice.status.in_(("submitted", "approved")),
+               Order.member_id == user.organization_id)
+        .options(contains_eager(Invoice.order).joinedload(Order.member), contains_eager(Invoice.vendor))).all()
+    items = []
+    for invoice in rows:
+        title = (f"Invoice {invoice.number} from {invoice.vendor.name}, {money(invoice.amount)} — "
+                 f"{order_title(invoice.order)}")
+        url = url_for("invoices.invoice", consortium_slug=consortium.slug, invoice_id=invoice.id)
+        if INVOICE_LIFECYCLE.may("approve", user, invoice):
+            items.append(QueueItem("approve_invoice", title, "Approve or reject the invoice", "invoice", invoice.id,
+                                   url, invoice.created_at))
+        elif INVOICE_LIFECYCLE.may("pay", user, invoice):
+            items.append(QueueItem("pay_invoice", title, "Record the payment of the approved invoice", "invoice",
+                                   invoice.id, url, invoice.decided_at or invoice.created_at))
+    return items

@@ -143,9 +143,18 @@ def period_label(terms: Terms, period: int) -> str:
     return f"Period {period} ({period_span(*period_dates(terms.start_date, terms, period))})"
 
 
+# A period is reported on time within 15 days of its end (DESIGN section 4, vendor performance record).
+REPORT_ON_TIME_DAYS = 15
+
+
 def reportable_from(terms: Terms, period: int) -> date:
     """The first day a period can be reported: the day after its last."""
     return period_dates(terms.start_date, terms, period)[1] + timedelta(days=1)
+
+
+def report_due(terms: Terms, period: int) -> date:
+    """The last day a period's report counts as on time."""
+    return period_dates(terms.start_date, terms, period)[1] + timedelta(days=REPORT_ON_TIME_DAYS)
 
 
 def next_reportable(order: Order, terms: Terms) -> str | None:

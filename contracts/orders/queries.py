@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort
+from flask import abort, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from consortium.context import belongs, current_consortium
 from consortium.models import User
@@ -20,6 +21,7 @@ from marketplace.audit import AuditEvent
 from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.formats import day, money, period_span
+from marketplace.queue import QueueItem, provider
 from marketplace.tenancy import get_or_404
 
 
@@ -174,3 +176,33 @@ def seen_by(order: Order) -> list[str]:
     if order.approved_at is not None:
         people += f", {order.vendor.name}"
     return [f"{people} and the consortium office see the order's new status and your reason on its page."]
+
+
+# --- the work queue (marketplace.queue) ------------------------------------------------------------
+
+
+def order_title(order: Order) -> str:
+    """"TO-000042 (PO TMP-2026-0042) — Tempe, $56,000.00": how the work queue names an order."""
+    po = f" (PO {order.po_number})" if order.po_number else ""
+    return f"{order.reference}{po} — {order.member.name}, {money(order.value)}"
+
+
+@provider
+def orders_waiting(user, consortium) -> list[QueueItem]:
+    """Orders above the city's limit wait for its approver (never the author); approved orders wait for the
+    vendor to accept them. One query, whatever the number of orders; who may act is the lifecycle's rule."""
+    org = user.organization_id
+    rows = db.session.scalars(
+        select(Order).where(Order.consortium_id == consortium.id, Order.status.in_(("pending_approval", "approved")),
+                            or_(Order.member_id == org, Order.vendor_id == org))
+        .options(joinedload(Order.member))).all()
+    items = []
+    for order in rows:
+        url = url_for("orders.order", consortium_slug=consortium.slug, order_id=order.id)
+        if services.ORDER_LIFECYCLE.may("approve", user, order):
+            items.append(QueueItem("approve_order", order_title(order), "Approve or decline the order", "order",
+                                   order.id, url, order.submitted_at or order.created_at))
+        elif services.ORDER_LIFECYCLE.may("accept", user, order):
+            items.append(QueueItem("accept_order", order_title(order), "Accept or decline the order", "order",
+                                   order.id, url, order.approved_at or order.created_at))
+    return items

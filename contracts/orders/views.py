@@ -298,17 +298,11 @@ def purchase_order_pdf(order_id: int):
 
 @bp.app_template_global()
 def order_summary() -> dict:
-    """For the home page: the viewer's orders by status, and what waits for them (two queries)."""
+    """For the home page: the viewer's orders by status (one query; what waits for them is in the queue)."""
     counts = dict(db.session.execute(
         visible_orders_stmt(current_user).with_only_columns(Order.status, func.count(Order.id))
         .group_by(Order.status).order_by(None)).all())
-    waiting = 0
-    if current_user.role == "approver":
-        waiting = db.session.scalar(visible_orders_stmt(current_user).with_only_columns(func.count(Order.id)).where(
-            Order.status == "pending_approval", Order.created_by_id != current_user.id)) or 0
-    elif current_user.role == "vendor":
-        waiting = counts.get("approved", 0)
-    return {"counts": counts, "waiting": waiting, "labels": STATUS_LABELS}
+    return {"counts": counts, "labels": STATUS_LABELS}
 
 
 # Orders that committed money under a vehicle, and what their closeout gave back to its ceiling.

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort
+from flask import abort, url_for
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from catalog.listings.models import Listing, PriceItem
 from catalog.listings.queries import ContractPrice, CoveringVehicle
 from consortium.context import belongs
+from consortium.permissions import is_office_of
 from contracts.vehicles import models
 from contracts.vehicles import permissions as can
 from contracts.vehicles.models import STATUS_LABELS, Participation, ScheduleItem, Vehicle, vehicle_listing
@@ -26,6 +27,7 @@ from marketplace import transitions
 from marketplace.extensions import db
 from marketplace.formats import money
 from marketplace.inputs import parse_id
+from marketplace.queue import QueueItem, provider
 
 DETAIL_OPTIONS = (
     selectinload(Vehicle.lead_agency),
@@ -342,10 +344,6 @@ def pending_requests() -> list[Participation]:
     ))
 
 
-def pending_request_count() -> int:
-    return db.session.scalar(select(func.count(Participation.id)).where(Participation.status == "requested")) or 0
-
-
 def participations_of_member(member_id: int) -> list[Participation]:
     return list(db.session.scalars(
         select(Participation).where(Participation.member_id == member_id)
@@ -394,3 +392,22 @@ def terminate_vehicle_consequences(vehicle: Vehicle) -> list[str]:
         noun = "request" if len(pending) == 1 else "requests"
         sentences.append(f"{len(pending)} pending {noun} to join ({names}) will be declined with your reason.")
     return sentences
+
+
+# --- the work queue (marketplace.queue) ------------------------------------------------------------
+
+
+@provider
+def participation_requests(user, consortium) -> list[QueueItem]:
+    """The office decides on members' requests to join a vehicle (one query, whatever their number)."""
+    if not is_office_of(user, consortium.id):
+        return []
+    rows = db.session.scalars(
+        select(Participation).join(Participation.vehicle).join(Participation.member)
+        .where(Participation.consortium_id == consortium.id, Participation.status == "requested")
+        .options(contains_eager(Participation.vehicle), contains_eager(Participation.member))).all()
+    return [QueueItem("approve_participation", f"{p.member.name} — to join {p.vehicle.number} {p.vehicle.title}",
+                      "Approve or decline the request to join", "participation", p.id,
+                      url_for("vehicles.participation", consortium_slug=consortium.slug, participation_id=p.id),
+                      p.created_at)
+            for p in rows if can.can_approve_participation(user, p)]

@@ -52,14 +52,6 @@ def vehicles_you_can_buy_under() -> list[Vehicle]:
     return queries.vehicles_member_can_buy_under(current_user.organization_id)
 
 
-@bp.app_template_global()
-def participation_requests_waiting() -> int:
-    """For the office's home page: how many requests to join await a decision."""
-    if not permissions.can_manage_vehicles(current_user):
-        return 0
-    return queries.pending_request_count()
-
-
 def _visible_vehicle(vehicle_id: int, *, detail: bool = False) -> Vehicle:
     return queries.visible_vehicle_or_404(vehicle_id, current_user, detail=detail)
 

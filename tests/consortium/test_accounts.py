@@ -94,17 +94,7 @@ def test_admin_of_one_consortium_cannot_touch_another(client, login):
     assert user("buyer@mesa.example").is_active
 
 
-def test_admin_adds_a_user_who_can_sign_in(client, login):
-    login("admin@gpsr.example")
-    tempe = org("Tempe")
-    response = client.post("/c/gpsr/users/new", data={
-        "name": "Pat Lee", "email": "pat.lee@tempe.example", "organization_id": tempe.id,
-        "role": "buyer", "password": "correct-horse-battery",
-    })
-    assert response.status_code == 302
-    client.post("/logout")
-    assert client.post("/login", data={"email": "pat.lee@tempe.example",
-                                       "password": "correct-horse-battery"}).status_code == 302
+# Adding a person is an invitation now: tests/consortium/test_invitations.py.
 
 
 def test_invalid_user_is_refused_with_messages_and_nothing_saved(client, login):

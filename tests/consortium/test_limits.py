@@ -5,6 +5,7 @@ import pytest
 from wtforms.validators import Length
 
 from consortium import forms
+from consortium.accounts import forms as account_forms
 from consortium.models import (
     EMAIL_MAX,
     ORGANIZATION_NAME_MAX,
@@ -37,9 +38,11 @@ def test_columns_use_the_declared_limits():
     (forms.LoginForm, "password", -1, PASSWORD_MAX),
     (forms.TokenForm, "name", -1, TOKEN_NAME_MAX),
     (forms.ReasonForm, "reason", -1, REASON_LIMIT),
-    (forms.InviteUserForm, "name", -1, PERSON_NAME_MAX),
-    (forms.InviteUserForm, "email", -1, EMAIL_MAX),
-    (forms.InviteUserForm, "password", PASSWORD_MIN, PASSWORD_MAX),
+    (account_forms.InviteForm, "email", -1, EMAIL_MAX),
+    (account_forms.AcceptInvitationForm, "name", -1, PERSON_NAME_MAX),
+    (account_forms.AcceptInvitationForm, "password", PASSWORD_MIN, PASSWORD_MAX),
+    (account_forms.ForgotPasswordForm, "email", -1, EMAIL_MAX),
+    (account_forms.ResetPasswordForm, "password", PASSWORD_MIN, PASSWORD_MAX),
 ])
 def test_forms_use_the_declared_limits(form_class, field, low, high):
     length = _length(form_class, field)

@@ -41,6 +41,9 @@ from contracts.orders.models import Order
 from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
 from marketplace.api import build_openapi
 from marketplace.extensions import db
+from marketplace.notifications.models import Notification
+from marketplace.notifications.services import notify
+from tests.conftest import user
 from tests.fuzz.integrity import assert_integrity
 from tests.fuzz.values import hostile_values, performance_terms
 from tests.fuzz.world import build_world
@@ -80,7 +83,8 @@ ACTORS = {
 
 # Which pool of real ids a path parameter or body field draws from.
 PATH_POOLS = {"listing_id": "listing", "pilot_id": "pilot", "order_id": "order", "observation_id": "observation",
-              "vehicle_id": "vehicle", "participation_id": "participation", "invoice_id": "invoice"}
+              "vehicle_id": "vehicle", "participation_id": "participation", "invoice_id": "invoice",
+              "notification_id": "notification"}
 BODY_POOLS = {"listing_id": "published_listing", "vehicle_id": "vehicle", "price_item_id": "price_item",
               "lead_agency_id": "member", "vendor_id": "vendor"}
 ORDER_BODIES = ("/api/v1/orders", "/api/v1/orders/{order_id}")
@@ -111,6 +115,7 @@ def _pools() -> dict[str, list[int]]:
         "vehicle": ids(select(Vehicle.id).order_by(Vehicle.status != "active", gpsr_first, Vehicle.id)),
         "participation": ids(select(Participation.id).order_by(Participation.id.desc())),
         "invoice": ids(select(Invoice.id).order_by(Invoice.id.desc())),
+        "notification": ids(select(Notification.id).order_by(Notification.id.desc())),
         "price_item": ids(select(ScheduleItem.price_item_id).order_by(ScheduleItem.vehicle_id, ScheduleItem.id))
         + ids(select(PriceItem.id).order_by(PriceItem.id.desc()).limit(3)),
         "member": ids(select(Organization.id).where(Organization.kind == "member").order_by(Organization.id)),
@@ -125,6 +130,9 @@ def fuzz_world(app, api_token):
     tokens = {name: api_token(email) if email else {} for name, email in PRINCIPALS.items()}
     with app.test_request_context():
         build_world()
+        admin = user("admin@gpsr.example")  # the default actor reads its own notification
+        notify([admin], kind="listing_review", subject="A listing is waiting", body="Review it.",
+               consortium_id=admin.organization.consortium_id, link="/c/gpsr/listings")
         pools = _pools()
     return tokens, pools
 

@@ -92,9 +92,9 @@ def _forms(w: World, ids: dict) -> dict[str, Form]:
         "login": Form(None, "/login", {"email": "buyer@mesa.example", "password": "not-the-password"}),
         "account token": Form("buyer@mesa.example", "/account/tokens", {"name": "ERP integration"}, ["/account"],
                               ok=200),
-        "add user": Form("admin@gpsr.example", f"{G}/users/new", {
-            "name": "New Buyer", "email": "new.buyer@mesa.example", "organization_id": str(ids["mesa"]),
-            "role": "buyer", "password": "a-long-enough-password"}, [f"{G}/users", f"{G}/audit"]),
+        "invite user": Form("admin@gpsr.example", f"{G}/users/new", {
+            "email": "new.buyer@mesa.example", "organization_id": str(ids["mesa"]), "role": "buyer"},
+            [f"{G}/users", f"{G}/audit"]),
         "new listing": Form("vendor@parksense.example", f"{G}/listings/new", _listing_fields("Fuzzed listing"),
                             [f"{G}/vendor/listings"]),
         "edit draft listing": Form("vendor@parksense.example", f"{G}/listings/{w.draft_listing}/edit",

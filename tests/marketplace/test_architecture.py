@@ -16,8 +16,10 @@ def test_domains_depend_one_way():
 
 DOMAINS = ("marketplace", "consortium", "catalog", "contracts")
 KERNEL_TRANSITIONS = ROOT / "marketplace" / "transitions.py"
+# `notifications`: who is told what when the sub-package's lifecycle steps happen (DESIGN section 7's
+# table, one module per lifecycle so the rule lives next to it; marketplace.notifications runs them).
 VOCABULARY = {"__init__", "models", "validation", "services", "permissions", "queries", "documents", "forms",
-              "views", "api", "cli"}
+              "views", "api", "cli", "notifications"}
 
 
 def _python_files():

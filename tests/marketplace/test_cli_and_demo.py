@@ -89,3 +89,10 @@ def test_demo_ends_orders_both_ways_and_has_invoices_in_every_state(app, client,
     row = table[table.index("TMP-2026-0031"):]
     row = row[:row.index("</tr>")]
     assert "Completed" in row and "$3,062.50" in row  # given back to the ceiling
+
+
+def test_demo_inboxes_have_unread_notifications_for_every_role(app, client, api_token):
+    for email in ("admin@gpsr.example", "buyer@mesa.example", "approver@tempe.example",
+                  "vendor@brightstreet.example", "admin@frca.example"):
+        listed = client.get("/api/v1/notifications?unread=1", headers=api_token(email)).get_json()
+        assert listed["unread"] > 0 and listed["results"], email

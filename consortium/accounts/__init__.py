@@ -1,0 +1,1 @@
+"""Accounts: invitations by e-mail and password resets (single-use links, stored only as hashes)."""
