@@ -38,6 +38,7 @@ class Order(TenantMixin, TimestampMixin, Base):
     """A task order placed by a member under a vehicle, with optional pay-for-performance terms."""
 
     __tablename__ = "purchase_order"
+    object_type = "order"  # as the audit trail, the queue and notifications name it ("order" is SQL's)
     __table_args__ = (
         CheckConstraint(
             "status IN ('draft', 'submitted', 'pending_approval', 'approved', 'active', 'completed', "

@@ -53,7 +53,7 @@ def notify(recipients: Iterable, *, kind: str, subject: str, body: str, consorti
         note = Notification(
             consortium_id=consortium_id, recipient_id=person.id, kind=kind, subject=subject[:SUBJECT_MAX],
             body=body, link=link, once_key=once_key,
-            object_type=obj.__tablename__ if obj is not None else None,
+            object_type=getattr(obj, "object_type", obj.__tablename__) if obj is not None else None,
             object_id=obj.id if obj is not None else None,
             email_status="pending" if wants_email(person, kind) else "skipped",
         )

@@ -167,27 +167,27 @@ def _report(app, order_id, period, value="99.1"):
 
 def test_a_period_without_a_report_5_days_after_it_ended_tells_the_vendor(app, performance_order):
     _run(app, date(2026, 2, 5))  # January can be reported from 1 February; 5 days later is the 6th
-    assert _told(app, "purchase_order", performance_order, "period_due") == []
+    assert _told(app, "order", performance_order, "period_due") == []
     _run(app, date(2026, 2, 6))
     _run(app, date(2026, 2, 7))
-    told = _told(app, "purchase_order", performance_order, "period_due")
+    told = _told(app, "order", performance_order, "period_due")
     assert [email for email, _ in told] == [VENDOR]  # the vendor's users only, once
     assert told[0][1].endswith(": Period 1 (Jan 2026) is not reported yet")
 
     _report(app, performance_order, 1)
     _run(app, date(2026, 3, 6))
-    new = _since(app, "purchase_order", performance_order, 1, "period_due")
+    new = _since(app, "order", performance_order, 1, "period_due")
     assert [s for _, s in new] == [told[0][1].replace("Period 1 (Jan 2026)", "Period 2 (Feb 2026)")]
 
     _run(app, date(2026, 5, 6))  # the job missed April: one reminder naming every period still open
-    new = _since(app, "purchase_order", performance_order, 2, "period_due")
+    new = _since(app, "order", performance_order, 2, "period_due")
     assert len(new) == 1 and new[0][1].endswith(": 3 periods are not reported yet")
 
 
 def test_a_reported_period_is_not_reminded(app, performance_order):
     _report(app, performance_order, 1)
     _run(app, date(2026, 2, 10))
-    assert _told(app, "purchase_order", performance_order, "period_due") == []
+    assert _told(app, "order", performance_order, "period_due") == []
 
 
 # --- measurements waiting -------------------------------------------------------------------------------
