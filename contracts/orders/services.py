@@ -325,10 +325,12 @@ def submit_order(order: Order, *, actor: User) -> Order:
     otherwise waiting for the member's approver."""
     order = transitions.run(ORDER_LIFECYCLE, order, "submit", actor=actor)
     limit = order.member.approval_limit or Decimal("0")
+    # The reasons name the limit but not its amount: the timeline and the PO are also the vendor's, and a
+    # city's delegated authority is internal (its own staff and the office see the amount on the order).
     if order.value <= limit:
-        reason = f"Within {order.member.name}'s delegated approval limit of {money(limit)}."
+        reason = f"Within {order.member.name}'s delegated approval limit."
         return transitions.run(ORDER_LIFECYCLE, order, "approve_within_limit", actor=actor, reason=reason)
-    reason = f"Above {order.member.name}'s delegated approval limit of {money(limit)}."
+    reason = f"Above {order.member.name}'s delegated approval limit: it waits for {order.member.name}'s approver."
     return transitions.run(ORDER_LIFECYCLE, order, "await_approval", actor=actor, reason=reason)
 
 

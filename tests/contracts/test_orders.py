@@ -232,3 +232,17 @@ def test_order_pages_issue_bounded_queries(app, client, login, count_queries):
         for _ in range(20):
             make_order(vehicle)
     assert count() <= small
+
+
+def test_the_citys_approval_limit_is_not_shown_to_the_vendor(app, client, login):
+    """A city's delegated approval limit is internal: its own staff and the office see it on the order."""
+    with app.test_request_context():
+        order_id = make_order(_vehicle(app), buyer="buyer@mesa.example", status="active").id
+    for email, shown in (("buyer@mesa.example", True), ("approver@mesa.example", True),
+                         ("admin@gpsr.example", True), ("vendor@parksense.example", False)):
+        login(email)
+        page = client.get(f"/c/gpsr/orders/{order_id}")
+        assert page.status_code == 200, email
+        text = page.get_data(as_text=True)
+        assert ('data-testid="approval-limit"' in text) is shown, email
+        assert ("$250,000.00" in text) is shown, email
