@@ -138,3 +138,18 @@ def test_audit_log_lists_changes_for_admins(client, login):
     page = client.get("/c/gpsr/audit?object_type=user").get_data(as_text=True)
     assert "user.created" in page and "buyer@mesa.example" in page
     assert "admin@frca.example" not in page  # Front Range's events stay there
+
+
+def test_a_shared_suppliers_sign_in_activity_is_not_shown_to_one_consortiums_office(client, login):
+    """BrightStreet supplies Greater Phoenix and Front Range: when its people sign in is not one office's
+    business; the office's own people's last sign-in is."""
+    login("vendor@brightstreet.example")
+    login("admin@frca.example")
+    for slug, shared_row, own_row in (("gpsr", "vendor@brightstreet.example", "buyer@mesa.example"),
+                                      ("frca", "vendor@brightstreet.example", "admin@frca.example")):
+        login(f"admin@{slug}.example")
+        page = client.get(f"/c/{slug}/users").get_data(as_text=True)
+        row = page[page.index(shared_row):]
+        assert "Not shown: a shared supplier" in row[:row.index("</tr>")], slug
+        own = page[page.index(own_row):]
+        assert "Not shown" not in own[:own.index("</tr>")], slug
