@@ -27,7 +27,7 @@ demo: install
 	@echo
 	@$(FLASK) demo accounts
 	@echo
-	@echo "Serving Alliance Marketplace on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	@echo "Open http://$(HOST):$(PORT) and sign in as buyer@mesa.example / demo-password  (Ctrl+C stops the server)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install

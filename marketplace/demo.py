@@ -16,7 +16,7 @@ from catalog.listings.models import Listing
 from catalog.pilots import services as evidence
 from catalog.pilots.models import Pilot
 from consortium import services as people
-from consortium.models import Consortium, Organization, User
+from consortium.models import Consortium, Organization, Supplier, User
 from contracts.demo import load_orders, load_vehicles
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
@@ -353,20 +353,32 @@ def print_accounts(accounts) -> None:
 demo_cli = AppGroup("demo", help="Demo data.")
 
 
+def demo_accounts() -> list[tuple[str, str, str, str]]:
+    """Every demo account as (e-mail, role, organization, consortia): a member or the office belongs to one
+    consortium; a vendor lists every consortium it supplies."""
+    users = db.session.scalars(select(User).where(User.email.like("%.example")).order_by(User.id)).all()
+    supplied: dict[int, list[str]] = {}
+    for org_id, slug in db.session.execute(
+            select(Supplier.organization_id, Consortium.slug).join(Consortium, Consortium.id == Supplier.consortium_id)
+            .order_by(Consortium.id).execution_options(all_tenants=True)):
+        supplied.setdefault(org_id, []).append(slug)
+    rows = []
+    for u in users:
+        org = u.organization
+        slugs = org.consortium.slug if org.consortium else ", ".join(supplied.get(org.id, [])) or "—"
+        rows.append((u.email, u.role, org.name, slugs))
+    return rows
+
+
 @demo_cli.command("load")
 def load_command() -> None:
     """Load the demo consortia, organizations, users and their data (safe to run again)."""
-    accounts = load_demo()
+    load_demo()
     db.session.commit()
-    print_accounts(accounts)
+    print_accounts(demo_accounts())
 
 
 @demo_cli.command("accounts")
 def accounts_command() -> None:
     """Print the demo accounts without changing anything."""
-    users = db.session.scalars(select(User).where(User.email.like("%.example")).order_by(User.id)).all()
-    rows = []
-    for u in users:
-        slug = u.organization.consortium.slug if u.organization.consortium else "(vendor: several)"
-        rows.append((u.email, u.role, u.organization.name, slug))
-    print_accounts(rows)
+    print_accounts(demo_accounts())

@@ -96,3 +96,13 @@ def test_demo_inboxes_have_unread_notifications_for_every_role(app, client, api_
                   "vendor@brightstreet.example", "admin@frca.example"):
         listed = client.get("/api/v1/notifications?unread=1", headers=api_token(email)).get_json()
         assert listed["unread"] > 0 and listed["results"], email
+
+
+def test_demo_load_and_accounts_print_the_same_table_with_each_vendors_consortia(app, _transaction):
+    runner = app.test_cli_runner()
+    loaded = runner.invoke(args=["demo", "load"]).output
+    listed = runner.invoke(args=["demo", "accounts"]).output
+    assert loaded == listed and loaded.count("buyer@mesa.example") == 1
+    rows = {line.split()[0]: line for line in listed.splitlines() if "@" in line}
+    assert rows["vendor@brightstreet.example"].rstrip().endswith("gpsr, frca")
+    assert rows["vendor@parksense.example"].rstrip().endswith("gpsr")
