@@ -218,4 +218,16 @@ def template_context() -> dict:
         "role": role,
         "role_label": ROLE_LABELS.get(role or "", ""),
         "is_stranger": consortium is not None and current_user.is_authenticated and role is None,
+        "other_consortia": other_consortia(consortium),
     }
+
+
+def other_consortia(consortium: Consortium | None) -> list[Consortium]:
+    """For the header's switcher: the other consortia the signed-in person works in (a vendor that supplies
+    several); empty for everyone else, without a query for members and the office."""
+    if not current_user.is_authenticated or current_user.organization.kind != "vendor":
+        return []
+    ids = [cid for cid in consortium_ids_of(current_user) if consortium is None or cid != consortium.id]
+    if not ids or (consortium is None and len(ids) < 2):
+        return []
+    return list(db.session.scalars(select(Consortium).where(Consortium.id.in_(ids)).order_by(Consortium.name)))

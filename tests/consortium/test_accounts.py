@@ -153,3 +153,16 @@ def test_a_shared_suppliers_sign_in_activity_is_not_shown_to_one_consortiums_off
         assert "Not shown: a shared supplier" in row[:row.index("</tr>")], slug
         own = page[page.index(own_row):]
         assert "Not shown" not in own[:own.index("</tr>")], slug
+
+
+def test_a_vendor_supplying_two_consortia_switches_from_the_header(client, login):
+    login("vendor@brightstreet.example")
+    page = client.get("/c/gpsr/").get_data(as_text=True)
+    switcher = page[page.index('data-testid="consortium-switcher"'):]
+    switcher = switcher[:switcher.index("</li>")]
+    assert 'href="/c/frca/"' in switcher and "Front Range Cities Alliance" in switcher
+    assert "Greater Phoenix" not in switcher  # not the one already shown
+    assert client.get("/c/frca/").status_code == 200
+    for email in ("vendor@parksense.example", "buyer@mesa.example", "admin@gpsr.example"):
+        login(email)
+        assert 'data-testid="consortium-switcher"' not in client.get("/c/gpsr/").get_data(as_text=True), email
