@@ -484,7 +484,9 @@ def test_members_see_the_vehicles_they_can_buy_under(client, login):
     assert 'data-testid="can-buy"' in client.get("/c/gpsr/vehicles").get_data(as_text=True)
     login("admin@gpsr.example")
     home = client.get("/c/gpsr/").get_data(as_text=True)
-    assert "1 request to join a vehicle" in home and "Participation requests" in home
+    waiting = home[home.index("Waiting for you"):]
+    assert "Approve or decline the request to join" in waiting and "Chandler — to join GPSR-2026-001" in waiting
+    assert "Participation requests" in home
 
 
 def test_vehicle_pages_have_no_inline_script_or_style(client, login):
