@@ -96,14 +96,15 @@ def build_app(config: dict | None = None) -> Flask:
     app.before_request(check_csrf)
 
     for blueprint in (api_kernel.kernel_api, notification_views.inbox, notification_api.inbox_api,
-                      consortium_views.auth, consortium_views.home, consortium_api.api,
+                      consortium_views.auth, glossary_bp, consortium_views.home, consortium_api.api,
                       account_views.accounts, account_views.people_bp,
                       *CATALOG_BLUEPRINTS, *CONTRACT_BLUEPRINTS):
         app.register_blueprint(blueprint)
 
     # The catalog asks about contract vehicles through its port; the contracts domain answers.
     provide_contract_terms(active_contract_prices=vehicle_queries.active_contract_prices,
-                           covering_vehicles=vehicle_queries.covering_vehicles)
+                           covering_vehicles=vehicle_queries.covering_vehicles,
+                           vehicles_to_order_under=vehicle_queries.vehicles_to_order_under)
 
     app.cli.add_command(users_cli)
     app.cli.add_command(catalog_cli)

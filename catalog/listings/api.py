@@ -102,6 +102,7 @@ SEARCH_OUT = {
         "facets": {"type": "object", "additionalProperties": {"type": "object",
                                                                "additionalProperties": {"type": "integer"}}},
         "suggestion": {"type": ["string", "null"]},
+        "sort": {"type": "string", "enum": list(indexing.SORTS), "description": "The order of the results."},
     },
 }
 SEARCH_PARAMS = [
@@ -110,8 +111,14 @@ SEARCH_PARAMS = [
     {"name": "pricing_model", "in": "query", "schema": {"type": "string", "enum": list(PRICING_MODELS)}},
     {"name": "proven", "in": "query", "schema": {"type": "boolean"}},
     {"name": "vendor_id", "in": "query", "schema": ID},
+    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(indexing.SORTS)},
+     "description": "relevance (the default with q; without q it means newest), price (the lowest list price, "
+                    "cheapest first; listings without a price last) or newest (latest published first, the "
+                    "default without q). Sorting by rating is not offered until listings have reviews."},
     *PAGE_PARAMS,
 ]
+SORT_PROBLEMS = {"rating": "Sorting by rating is not available yet: listings have no reviews. "
+                           "Use relevance, price or newest."}
 
 
 def listing_json(listing: Listing, proven: bool, *, detail: bool = True) -> dict:
@@ -165,18 +172,22 @@ def search_listings():
     vendor = request.args.get("vendor_id")
     if vendor and parse_id(vendor) is None:
         fields["vendor_id"] = "Must be the id of a vendor."
+    sort = request.args.get("sort") or None
+    if sort is not None and sort not in indexing.SORTS:
+        fields["sort"] = SORT_PROBLEMS.get(sort, "Use relevance, price or newest.")
     if fields:
         raise ValidationFailed("Invalid filters.", fields)
     result = indexing.search(
         consortium.id, (request.args.get("q") or "")[:500], category=category or None, pricing_model=model or None,
         proven=_bool_arg("proven"), vendor_id=parse_id(vendor) if vendor else None, page=page, per_page=per_page,
+        sort=sort,
     )
     listings = indexing.load_published(result.ids)
     proven = proven_listing_ids([x.id for x in listings])
     return jsonify({
         "results": [listing_json(x, x.id in proven, detail=False) for x in listings],
         "total": result.total, "page": page, "per_page": per_page, "facets": result.facets,
-        "suggestion": result.suggestion,
+        "suggestion": result.suggestion, "sort": result.sort,
     })
 
 

@@ -10,7 +10,7 @@ it) without importing `contracts` (the dependencies point contracts → catalog)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,17 +20,20 @@ from flask import abort, url_for
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from catalog.listings.models import Listing, ListingRevision
+from catalog.listings.models import PRICING_MODELS, Listing, ListingRevision
 from catalog.listings.permissions import (
     can_approve_listing,
     can_approve_revision,
     can_submit_listing,
     can_view_listing,
 )
+from catalog.pilots.models import Pilot, proves_listing
+from consortium.context import belongs
 from consortium.models import Organization, User
 from consortium.permissions import is_office_of
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db
+from marketplace.formats import money
 from marketplace.inputs import parse_id
 from marketplace.queue import QueueItem, provider
 from marketplace.tenancy import get_or_404
@@ -62,6 +65,10 @@ def _none(listing, **_options) -> list:
     return []
 
 
+def _no_vehicles(user, listing_ids) -> dict:
+    return {}
+
+
 @dataclass
 class ContractTerms:
     """The two questions the catalog asks about contract vehicles.
@@ -69,19 +76,106 @@ class ContractTerms:
     `active_contract_prices(listing)` → [ContractPrice]: the schedule lines of active, unexpired vehicles
     covering the listing, on its price items. `covering_vehicles(listing, lock=False)` → [CoveringVehicle]:
     the active, unexpired vehicles covering it; with `lock=True` the covering vehicles are locked first
-    (the withdraw transition asks this way, so an activation in flight finishes before the answer)."""
+    (the withdraw transition asks this way, so an activation in flight finishes before the answer).
+    `vehicles_to_order_under(user, listing_ids)` → {listing id: [CoveringVehicle]}: for a member city's
+    buyer or approver, the vehicles in force today that cover each listing and that their city may order
+    under (empty for anyone else); one query for a whole page of results."""
 
     active_contract_prices: Callable[..., list[ContractPrice]] = _none
     covering_vehicles: Callable[..., list[CoveringVehicle]] = _none
+    vehicles_to_order_under: Callable[..., dict[int, list[CoveringVehicle]]] = _no_vehicles
 
 
 CONTRACT_TERMS = ContractTerms()
 
 
-def provide_contract_terms(*, active_contract_prices, covering_vehicles) -> None:
+def provide_contract_terms(*, active_contract_prices, covering_vehicles, vehicles_to_order_under=None) -> None:
     """Plug the contracts domain's answers into the port (called once, by the application factory)."""
     CONTRACT_TERMS.active_contract_prices = active_contract_prices
     CONTRACT_TERMS.covering_vehicles = covering_vehicles
+    CONTRACT_TERMS.vehicles_to_order_under = vehicles_to_order_under or _no_vehicles
+
+
+# --- search result cards --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultCard:
+    """What a catalog result says about a listing, labelled on the page (Vendor, Category, Pricing,
+    Price, Evidence, Contract). `proven_in` names the member cities whose verified pilot proved it, for
+    the people of the consortium (the public sees only that it is proven); `on_contract` are the vehicles
+    the viewer's city can order it under today, with `city` the viewer's city."""
+
+    listing: Listing
+    pricing: str
+    price: str | None
+    proven: bool
+    proven_in: tuple[str, ...] = ()
+    city: str | None = None
+    on_contract: tuple[CoveringVehicle, ...] = ()
+
+
+def price_with_unit(amount, unit: str | None) -> str:
+    """'$310.00 per fixture' (unit 'fixture' or 'per fixture'), '$450.00 each', '$9.50 per pole per month'."""
+    text = money(amount)
+    unit = (unit or "").strip()
+    if not unit:
+        return text
+    if unit.casefold() == "each" or unit.casefold().startswith("per "):
+        return f"{text} {unit}"
+    return f"{text} per {unit}"
+
+
+def lowest_price_text(listing: Listing) -> str | None:
+    """The lowest list price with its unit, "from …" when the listing has several price items; None
+    without any."""
+    items = listing.active_price_items
+    if not items:
+        return None
+    cheapest = min(items, key=lambda p: (p.list_price, p.position, p.id))
+    text = price_with_unit(cheapest.list_price, cheapest.unit)
+    return f"from {text}" if len(items) > 1 else text
+
+
+def proving_cities(listing_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The member cities whose pilot proves each listing (`catalog.pilots.models.proves_listing`), by
+    name; one query. Unproven listings are absent."""
+    ids = sorted(set(listing_ids))
+    if not ids:
+        return {}
+    stmt = (
+        select(Pilot.listing_id, Organization.name).distinct()
+        .join(Organization, Organization.id == Pilot.host_member_id)
+        .where(Pilot.listing_id.in_(ids), proves_listing())
+        .order_by(Pilot.listing_id, Organization.name)
+    )
+    found: dict[int, list[str]] = {}
+    for listing_id, name in db.session.execute(stmt):
+        found.setdefault(listing_id, []).append(name)
+    return found
+
+
+def result_cards(listings: list[Listing], user) -> list[ResultCard]:
+    """The cards of a page of results (listings loaded with vendor and price items): two queries
+    whatever their number, one for the proving cities and one for the vehicles the viewer's city can
+    order under (none for a viewer without a city here)."""
+    ids = [listing.id for listing in listings]
+    proving = proving_cities(ids)
+    member = belongs(user)
+    vehicles = CONTRACT_TERMS.vehicles_to_order_under(user, ids) if ids else {}
+    city = user.organization.name if vehicles else None
+    return [
+        ResultCard(
+            listing=listing,
+            pricing=", ".join(PRICING_MODELS.get(m, m) for m in listing.pricing_models or ()),
+            price=lowest_price_text(listing),
+            proven=listing.id in proving,
+            proven_in=tuple(proving.get(listing.id, ())) if member else (),
+            city=city if vehicles.get(listing.id) else None,
+            on_contract=tuple(vehicles.get(listing.id, ())),
+        )
+        for listing in listings
+    ]
 
 
 # --- one listing -----------------------------------------------------------------------------------

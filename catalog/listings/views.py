@@ -65,7 +65,13 @@ def _search_args() -> dict:
         "vendor_id": parse_id(args.get("vendor")),
         "page": whole_number(args.get("page", "1"), low=1, high=99999) or 1,
         "per_page": PER_PAGE,
+        # Anything but a known order is the default one (relevance with a query, newest without).
+        "sort": args.get("sort"),
     }
+
+
+# The orders the page offers, in this order; "relevance" only with a query. Rating comes with reviews.
+SORT_LABELS = {"relevance": "Relevance", "price": "Lowest price", "newest": "Newest"}
 
 
 @bp.route("/catalog")
@@ -77,10 +83,11 @@ def search():
     listings = indexing.load_published(result.ids)
     vendor_names = {int(k): v for k, v in result.vendor_names.items()}
     pages = max(1, -(-result.total // PER_PAGE))
+    sorts = {name: SORT_LABELS[name] for name in indexing.SORTS if name != "relevance" or indexing.clean_query(q)}
     return render_template(
-        "catalog/listings/search.html", q=q, filters=filters, result=result, listings=listings, pages=pages,
-        categories=CATEGORIES, pricing_models=PRICING_MODELS, vendor_names=vendor_names,
-        proven_ids=proven_listing_ids([listing.id for listing in listings]),
+        "catalog/listings/search.html", q=q, filters=filters, result=result, pages=pages,
+        categories=CATEGORIES, pricing_models=PRICING_MODELS, vendor_names=vendor_names, sorts=sorts,
+        cards=queries.result_cards(listings, current_user),
     )
 
 

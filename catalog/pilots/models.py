@@ -122,13 +122,15 @@ class Pilot(TenantMixin, TimestampMixin, Base):
         return self.vendor_name or "—"
 
 
+def proves_listing():
+    """SQL: this pilot proves its listing: it is verified and its *derived* outcome is `met` (DESIGN:
+    "proven"). A stated outcome, justified or not, never proves a listing."""
+    return (Pilot.status == "verified") & (Pilot.derived_outcome == "met")
+
+
 def proven_clause():
-    """SQL: the listing has a verified pilot whose *derived* outcome is `met` (DESIGN: "proven"). A stated
-    outcome, justified or not, never proves a listing."""
-    return exists(
-        select(Pilot.id).where(Pilot.listing_id == Listing.id, Pilot.status == "verified",
-                               Pilot.derived_outcome == "met")
-    )
+    """SQL: the listing has a pilot that proves it (`proves_listing`)."""
+    return exists(select(Pilot.id).where(Pilot.listing_id == Listing.id, proves_listing()))
 
 
 def kpi_index(metrics: Iterable[dict]) -> str:

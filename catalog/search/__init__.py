@@ -3,9 +3,10 @@
 The rest of the application uses only this package (import-linter forbids ``catalog.search.engine``
 outside it):
 
-- ``search(consortium_id, q, **filters)`` ranks a consortium's published listings (a ``SearchResult``),
-  rebuilding a missing or damaged index from the database on the way; ``load_published(ids)`` loads
-  the listings behind the hits;
+- ``search(consortium_id, q, **filters)`` orders a consortium's published listings (a
+  ``SearchResult``) in one of the ``SORTS`` (``sort_order`` picks the default), rebuilding a missing
+  or damaged index from the database on the way; ``load_published(ids)`` loads the listings behind
+  the hits;
 - ``reindex(progress)`` rebuilds the index from the database (``flask catalog reindex``);
 - ``touch_listing(session, id)`` marks a listing for re-indexing after the next commit (flushes of
   listings, price items and pilots mark theirs already: see ``services``);
@@ -22,13 +23,13 @@ from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
 from catalog.search.engine import WhooshEngine
-from catalog.search.query import MAX_PER_PAGE, clean_query
+from catalog.search.query import MAX_PER_PAGE, SORTS, clean_query, sort_order
 from catalog.search.results import FACETS, IndexUnavailable, SearchResult
 from catalog.search.services import get_engine, load_published, reindex, search, touch_listing
 
 __all__ = [
-    "FACETS", "MAX_PER_PAGE", "IndexUnavailable", "SearchEngine", "SearchResult", "WhooshEngine", "clean_query",
-    "get_engine", "load_published", "reindex", "search", "touch_listing",
+    "FACETS", "MAX_PER_PAGE", "SORTS", "IndexUnavailable", "SearchEngine", "SearchResult", "WhooshEngine",
+    "clean_query", "get_engine", "load_published", "reindex", "search", "sort_order", "touch_listing",
 ]
 
 
@@ -59,12 +60,16 @@ class SearchEngine(Protocol):
         vendor_id: int | str | None = None,
         page: int = 1,
         per_page: int = 20,
+        sort: str | None = None,
     ) -> SearchResult:
-        """Rank the consortium's listings for ``q`` (empty: all, by title) within the filters.
+        """The consortium's listings matching ``q`` within the filters, in ``sort`` order (one of
+        ``SORTS``: "relevance" by score, the default with a query; "price" by the lowest list price,
+        cheapest first, listings without a price last; "newest" by publication, the default without
+        a query), ties broken by title then id, so paging is stable.
 
         All words must match, else any word; facets are counted before paging, each under the
-        other filters. Whatever a user typed in ``q``, the filters or the paging, it answers: junk
-        is cleaned by ``query.search_request``, never raised."""
+        other filters. Whatever a user typed in ``q``, the filters, the sort or the paging, it
+        answers: junk is cleaned by ``query.search_request``, never raised."""
         ...
 
     def rebuild(

@@ -20,6 +20,9 @@ MAX_PAGE = 10**9  # further than any result goes: such a page is simply empty
 MAX_QUERY_CHARS = 500
 MAX_QUERY_TERMS = 16  # each new word may cost a read of its postings: bound the work per query
 FILTER_MAX_CHARS = 200  # longer than any category, pricing model or id
+# How results can be ordered: by score, by the lowest list price (cheapest first), by publication
+# (newest first). Rating joins once listings have reviews.
+SORTS = ("relevance", "price", "newest")
 
 # Everything but word characters, whitespace, double quotes (phrases), hyphens and dots ("2.0.1")
 # is query syntax we do not offer: fields, wildcards, ranges, boosts, groups, fuzzy terms.
@@ -39,6 +42,7 @@ class SearchRequest:
     filters: dict[str, str | None]
     page: int
     per_page: int
+    sort: str = "newest"
 
     @property
     def end(self) -> int:
@@ -55,6 +59,7 @@ def search_request(
     vendor_id: object = None,
     page: object = 1,
     per_page: object = DEFAULT_PER_PAGE,
+    sort: object = None,
 ) -> SearchRequest:
     """Clean the arguments of a search; never raises for anything a user may have typed."""
     filters: dict[str, str | None] = {}
@@ -66,13 +71,24 @@ def search_request(
     if vendor_id not in (None, ""):
         vendor = parse_id(vendor_id)
         filters["vendor"] = None if vendor is None else str(vendor)
+    text = clean_query(q)
     return SearchRequest(
         consortium=str(int(consortium_id)),
-        text=clean_query(q),
+        text=text,
         filters=filters,
         page=page_number(page),
         per_page=page_size(per_page),
+        sort=sort_order(sort, text),
     )
+
+
+def sort_order(raw: object, text: str = "") -> str:
+    """The order asked for, one of ``SORTS``: relevance by default when there is a query, newest
+    otherwise (and for "relevance" without a query, which has nothing to rank by)."""
+    default = "relevance" if text else "newest"
+    if raw not in SORTS or (raw == "relevance" and not text):
+        return default
+    return raw
 
 
 def clean_query(q: object) -> str:

@@ -31,6 +31,7 @@ class SearchResult:
     page: int
     per_page: int
     suggestion: str | None = None
+    sort: str = "relevance"  # the order the ids are in (``query.SORTS``)
     vendor_names: dict[str, str] = field(default_factory=dict)  # labels for facets["vendor"]
 
 
@@ -46,6 +47,22 @@ class Columns:
         self.sort_key = list(zip(values["sort_title"], self.ids, strict=True))
         self._groups: dict[str, dict[str, frozenset[int]]] = {}
         self._vendor_names: dict[str, str] | None = None
+        self._order_keys: dict[str, list] = {}
+
+    def order_key(self, sort: str) -> list:
+        """Sort keys by document number for ``sort`` ("price": cheapest first, listings without a
+        price last; "newest": latest published first), then title and id: a total order. Built once
+        per index version."""
+        keys = self._order_keys.get(sort)
+        if keys is None:
+            if sort == "price":
+                prices = self.values["min_price"]
+                keys = [(price is None, price or 0, title) for price, title in zip(prices, self.sort_key, strict=True)]
+            else:
+                keys = [(-published, title) for published, title in zip(self.values["published"], self.sort_key,
+                                                                         strict=True)]
+            self._order_keys[sort] = keys
+        return keys
 
     def groups(self, name: str) -> dict[str, frozenset[int]]:
         """Live documents per value of one facet, built once per index version, so counting a facet
@@ -79,11 +96,15 @@ def restrict(docs, filter_docs: dict[str, frozenset[int]]) -> set[int]:
     return set(docs).intersection(*filter_docs.values())
 
 
-def top(columns: Columns, selected: set[int], scorers: list[dict[int, float]], count: int) -> list[int]:
-    """The first ``count`` documents by score (desc), then sort title, then id: a total order, so
-    equal scores always come out the same way. A document's score is the sum of its entries in
-    ``scorers``; scores are rounded so float noise cannot reorder. No scorers: by title."""
+def top(columns: Columns, selected: set[int], scorers: list[dict[int, float]], count: int,
+        sort: str = "relevance") -> list[int]:
+    """The first ``count`` documents in ``sort`` order. "relevance": by score (desc), then sort title,
+    then id: a total order, so equal scores always come out the same way. A document's score is the
+    sum of its entries in ``scorers``; scores are rounded so float noise cannot reorder. No scorers:
+    by title. "price" and "newest": see ``Columns.order_key``."""
     docs = list(selected)
+    if sort in ("price", "newest"):
+        return nsmallest(count, docs, key=columns.order_key(sort).__getitem__)
     if not scorers:
         return nsmallest(count, docs, key=columns.sort_key.__getitem__)
     totals = list(map(scorers[0].get, docs, repeat(0.0)))

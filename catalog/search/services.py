@@ -85,7 +85,9 @@ def _apply(session: Session) -> None:
         if gone:
             engine.remove(gone)
     except IndexUnavailable as err:  # no index yet (fresh install) or a damaged one: rebuilt on next use
-        log.warning("search index not updated (%s); it will be rebuilt from the database on next use", err)
+        # A fresh install (`demo load` before `catalog reindex`) has no index yet: nothing to warn about.
+        level = logging.INFO if "does not exist" in str(err) else logging.WARNING
+        log.log(level, "search index not updated (%s); it will be rebuilt from the database on next use", err)
         current_app.extensions["catalog_index_stale"] = True
     except Exception:  # the commit stands; the index is derived data and is rebuilt on next use
         log.exception("search index update failed for listings %s; it will be rebuilt",
@@ -115,7 +117,15 @@ def document(listing: Listing, proven: bool) -> dict:
         "vendor_id": listing.vendor_id,
         "vendor_name": listing.vendor.name,
         "proven": proven,
+        "min_price": lowest_price(listing),
+        "published_at": listing.published_at,
     }
+
+
+def lowest_price(listing: Listing):
+    """The lowest list price of the listing's active price items (what "sort by price" orders by), or None."""
+    prices = [p.list_price for p in listing.active_price_items]
+    return min(prices) if prices else None
 
 
 def _published(*conditions):

@@ -279,6 +279,28 @@ def covering_vehicles(listing: Listing, *, lock: bool = False) -> list[CoveringV
             for v in sorted(found, key=lambda v: v.number) if v.effective_status() == "active"]
 
 
+def vehicles_to_order_under(user, listing_ids) -> dict[int, list[CoveringVehicle]]:
+    """Of these listings, the vehicles in force today covering each that the viewer's city may order under
+    (lead agency or executed participation: `is_buyer_of`'s rule), by number; one query. Empty, without a
+    query, for anyone but a buyer or approver of a member city here (the catalog's result cards)."""
+    member_id = viewer_member_id(user)
+    ids = sorted(set(listing_ids))
+    if not member_id or not ids:
+        return {}
+    stmt = (
+        select(vehicle_listing.c.listing_id, Vehicle.id, Vehicle.number, Vehicle.title, Vehicle.end_date)
+        .join(vehicle_listing, vehicle_listing.c.vehicle_id == Vehicle.id)
+        .where(vehicle_listing.c.listing_id.in_(ids), _in_force_clause(models.today()),
+               _participant_clause(member_id))
+        .order_by(Vehicle.number)
+    )
+    found: dict[int, list[CoveringVehicle]] = {}
+    for listing_id, vehicle_id, number, title, end_date in db.session.execute(stmt):
+        found.setdefault(listing_id, []).append(
+            CoveringVehicle(vehicle_id=vehicle_id, number=number, title=title, end_date=end_date))
+    return found
+
+
 def price_conflict_rows(vehicle: Vehicle) -> list[dict]:
     """Schedule rows whose contract price is above the item's list price now (a list price was lowered
     after the award): what the amendment page offers to lower."""

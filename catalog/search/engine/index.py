@@ -48,7 +48,11 @@ class WhooshEngine:
 
         {"id": int, "consortium_id": int, "title": str, "summary": str, "description": str,
          "tags": [str], "standards": [str], "price_item_names": [str], "category": str,
-         "pricing_models": [str], "vendor_id": int, "vendor_name": str, "proven": bool}
+         "pricing_models": [str], "vendor_id": int, "vendor_name": str, "proven": bool,
+         "min_price": Decimal | str | None, "published_at": datetime | str | None}
+
+    (the last two, the lowest list price and the publication time, order results by price and by
+    newest; a document without them sorts last).
 
     ``index_dir`` is a symlink to the live build (see ``IndexDirectory``), so ``rebuild`` swaps a
     complete new index in atomically. Share one instance per process: it keeps an open searcher and
@@ -187,14 +191,16 @@ class WhooshEngine:
         vendor_id: int | str | None = None,
         page: int = 1,
         per_page: int = 20,
+        sort: str | None = None,
     ) -> SearchResult:
-        """Rank the consortium's listings for ``q`` (empty: all, by title) within the given filters.
+        """Order the consortium's listings matching ``q`` within the given filters by ``sort``
+        (``query.SORTS``; relevance by default with a query, newest without).
 
         Words must all match; if no listing has them all, any word will do. Facet counts are taken
         before pagination, each under the *other* active filters. Junk input (see ``query``) never
         raises.
         """
-        request = search_request(consortium_id, q, category, pricing_model, proven, vendor_id, page, per_page)
+        request = search_request(consortium_id, q, category, pricing_model, proven, vendor_id, page, per_page, sort)
         with self._lock:
             snapshot = self._snapshot()
             try:
@@ -215,7 +221,7 @@ class WhooshEngine:
                 matched, scorers = self._match(snap, text, "or", in_consortium)
         selected = restrict(matched, filter_docs)
         end, per_page = request.end, request.per_page
-        ranked = top(snap.columns, selected, scorers, end) if end - per_page < len(selected) else []
+        ranked = top(snap.columns, selected, scorers, end, request.sort) if end - per_page < len(selected) else []
         facets = facet_counts(snap.columns, matched, filter_docs)
         return SearchResult(
             ids=[snap.columns.ids[docnum] for docnum in ranked[end - per_page:]],
@@ -223,6 +229,7 @@ class WhooshEngine:
             facets=facets,
             page=request.page,
             per_page=per_page,
+            sort=request.sort,
             suggestion=self._suggest(snap, request.consortium, text, in_consortium) if text else None,
             vendor_names={vendor: snap.columns.vendor_name(vendor) for vendor in facets["vendor"]},
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
@@ -13,6 +15,7 @@ from catalog.search.query import WORD
 TEXT_FIELDS = ("body", "summary", "title")  # sorted: the key of a word's cached scores
 WHOOSH_FILE = re.compile(r"_?MAIN_")  # the files of a Whoosh index named "MAIN" (the default)
 _STEM = StemmingAnalyzer()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def make_schema() -> Schema:
@@ -31,6 +34,10 @@ def make_schema() -> Schema:
         vendor_name=ID(stored=True, sortable=True),
         proven=ID(stored=True, sortable=True),
         sort_title=ID(sortable=True),
+        # Sort keys: the lowest list price ("310.00", empty without prices) and when the listing was
+        # published (microseconds since 1970, empty if unknown).
+        min_price=ID(sortable=True),
+        published=ID(sortable=True),
         # Unstemmed words as "<consortium>:<word>", so "did you mean" offers real words that exist in
         # the searcher's own consortium.
         spell=KEYWORD(),
@@ -62,8 +69,36 @@ def document_fields(doc: dict) -> dict[str, str]:
         "vendor_name": doc.get("vendor_name") or "",
         "proven": "yes" if doc.get("proven") else "no",
         "sort_title": title.casefold().strip()[:200],
+        "min_price": _price_text(doc.get("min_price")),
+        "published": _microseconds_text(doc.get("published_at")),
         "spell": " ".join(f"{consortium}:{w}" for w in sorted(words)),
     }
+
+
+def _price_text(value) -> str:
+    try:
+        price = Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        price = None
+    return str(price) if price is not None and price.is_finite() and price >= 0 else ""
+
+
+def _microseconds_text(value) -> str:
+    """A datetime (naive ones are UTC) or ISO 8601 text as microseconds since 1970; else empty."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return ""
+    if not isinstance(value, datetime):
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return str((value - _EPOCH) // timedelta(microseconds=1))
+
+
+def _price(value: str) -> Decimal | None:
+    return Decimal(value) if value else None
 
 
 def spellable(word: str) -> bool:
@@ -85,4 +120,6 @@ COLUMNS: dict[str, Callable[[str], object]] = {
     "vendor": str,
     "vendor_name": str,
     "sort_title": str,
+    "min_price": _price,
+    "published": lambda value: int(value) if value else 0,
 }
