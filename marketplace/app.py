@@ -25,6 +25,7 @@ from marketplace.db import MAX_ID
 from marketplace.demo import demo_cli
 from marketplace.errors import register_error_handlers
 from marketplace.extensions import csrf, db, limiter, login_manager, migrate
+from marketplace.glossary import bp as glossary_bp
 from marketplace.locking import serialize_writing_requests
 from marketplace.notifications import api as notification_api
 from marketplace.notifications import views as notification_views

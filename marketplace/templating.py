@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, g, has_app_context
 
 from marketplace.formats import day, money, percent, period_span
+from marketplace.glossary import gloss
 
 
 def number(value) -> str:
@@ -50,5 +51,6 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["period_span"] = period_span
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["when"] = when
+    app.jinja_env.globals["gloss"] = gloss  # {{ gloss("holdback-window") }}: a word linked to its definition
     # No `Markup` global: a template could otherwise mark a user's text as safe HTML. Markup that a
     # page needs is built in Python, where it is reviewed with the code that escapes its parts.

@@ -22,6 +22,7 @@ from contracts.orders.documents import render_purchase_order
 from contracts.orders.forms import OrderForm, ReasonForm
 from contracts.orders.models import ORDER_STATUSES, STATUS_LABELS, Order
 from contracts.orders.queries import get_order_or_404, order_page_context, visible_orders_stmt
+from contracts.performance import TermsError, parse_terms, payout_preview
 from contracts.vehicles.models import ScheduleItem, Vehicle
 from contracts.vehicles.permissions import can_see_commitments
 from contracts.vehicles.queries import VEHICLE_PANELS
@@ -39,6 +40,22 @@ PER_PAGE = 50
 @bp.app_template_global()
 def order_status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
+
+
+# The order page's pay-for-performance section shows what a period pays at the targets and floors.
+bp.add_app_template_global(payout_preview, "payout_preview")
+
+
+def _preview(terms_data: dict | None):
+    """The payout preview of terms in the API's shape (the form's or a saved order's); None when there are
+    none or they do not parse yet (their errors are shown by saving, or by asking for the preview)."""
+    try:
+        return payout_preview(parse_terms(terms_data)) if terms_data else None
+    except TermsError:
+        return None
+
+
+PREVIEW_ACTION = "preview"  # the value of the form's "Preview what a period pays" button
 
 
 
@@ -87,14 +104,31 @@ def _schedule(vehicle_id: int) -> list[ScheduleItem]:
                                    .options(selectinload(ScheduleItem.price_item))))
 
 
-def _render_order_form(form, vehicle, order=None, status=200, pilot=None):
+def _render_order_form(form, vehicle, order=None, status=200, pilot=None, preview=None):
     terms = form.performance.form
     while len(terms.kpis) < 4:
         terms.kpis.append_entry()
     while len(terms.tiers) < 3:
         terms.tiers.append_entry()
     return render_template("contracts/orders/form.html", form=form, vehicle=vehicle, order=order, pilot=pilot,
-                           schedule={s.price_item_id: s for s in vehicle.schedule}), status
+                           schedule={s.price_item_id: s for s in vehicle.schedule}, preview=preview), status
+
+
+def _render_preview(form, vehicle, order=None):
+    """The form again, unsaved, with what a period of its terms pays, or with what is wrong with them."""
+    if not form.validate():
+        return _render_order_form(form, vehicle, order, 400)
+    terms_data = form.performance.form.to_terms()
+    if terms_data is None:
+        form.form_errors.append("To see what a period pays, tick “This order has pay-for-performance terms” and "
+                                "fill them in.")
+        return _render_order_form(form, vehicle, order, 400)
+    try:
+        preview = payout_preview(parse_terms(terms_data))
+    except TermsError as err:
+        form.attach_errors({f"performance.{k}": v for k, v in err.fields.items()}, [])
+        return _render_order_form(form, vehicle, order, 400)
+    return _render_order_form(form, vehicle, order, 200, preview=preview)
 
 
 def pilot_for_prefill(pilot_id: int):
@@ -150,6 +184,8 @@ def new_order(vehicle_id: int):
         pilot = pilot_for_prefill(parse_id(request.args["pilot"]))
         if pilot is not None:
             form.performance.form.fill(terms_from_pilot(pilot))
+    if request.method == "POST" and request.form.get("action") == PREVIEW_ACTION:
+        return _render_preview(form, vehicle)
     if request.method == "POST" and form.validate():
         data = form.to_data()
         try:
@@ -157,7 +193,7 @@ def new_order(vehicle_id: int):
         except ValidationFailed as err:
             db.session.rollback()
             form.attach_errors(err.fields, [line["price_item_id"] for line in data["lines"]])
-            return _render_order_form(form, vehicle, status=400)
+            return _render_order_form(form, vehicle, status=400, preview=_preview(data["performance"]))
         db.session.commit()
         flash(f"Draft order {order.reference} saved. Check it and submit it.", "success")
         return redirect(url_for("orders.order", order_id=order.id))
@@ -174,6 +210,8 @@ def edit_order(order_id: int):
         form.delivery_start.data, form.delivery_end.data = order.delivery_start, order.delivery_end
         form.performance.form.fill(order.performance)
     form.fill_schedule(order.vehicle, {ln.price_item_id: (str(ln.quantity), str(ln.unit_price)) for ln in order.lines})
+    if request.method == "POST" and request.form.get("action") == PREVIEW_ACTION:
+        return _render_preview(form, order.vehicle, order)
     if request.method == "POST" and form.validate():
         data = form.to_data()
         try:
@@ -181,11 +219,12 @@ def edit_order(order_id: int):
         except ValidationFailed as err:
             db.session.rollback()
             form.attach_errors(err.fields, [line["price_item_id"] for line in data["lines"]])
-            return _render_order_form(form, order.vehicle, order, 400)
+            return _render_order_form(form, order.vehicle, order, 400, preview=_preview(data["performance"]))
         db.session.commit()
         flash("Order saved.", "success")
         return redirect(url_for("orders.order", order_id=order.id))
-    return _render_order_form(form, order.vehicle, order, 400 if request.method == "POST" else 200)
+    preview = _preview(order.performance) if request.method == "GET" else None
+    return _render_order_form(form, order.vehicle, order, 400 if request.method == "POST" else 200, preview=preview)
 
 
 @bp.route("/orders/<int:order_id>")

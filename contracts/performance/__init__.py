@@ -9,6 +9,7 @@ Callers import from here: ``from contracts.performance import parse_terms, settl
   not-to-exceed);
 - :mod:`~contracts.performance.settlement`: :func:`settle` over every period, windows and totals;
 - :mod:`~contracts.performance.periods`: period dates;
+- :mod:`~contracts.performance.preview`: :func:`payout_preview`, one period settled at the targets and floors;
 - :mod:`~contracts.performance.amounts`: cents, exact contexts and the canonical strings of JSON;
 - :mod:`~contracts.performance.schema`: the JSON Schema of the terms, for the API's OpenAPI document.
 """
@@ -22,6 +23,7 @@ from contracts.performance.formulas import (
     shared_savings,
 )
 from contracts.performance.periods import PERIOD_MONTHS, elapsed_periods, period_dates
+from contracts.performance.preview import PayoutPreview, Scenario, payout_preview
 from contracts.performance.schema import TERMS_SCHEMA
 from contracts.performance.settlement import (
     KpiResult,
@@ -78,9 +80,11 @@ __all__ = [
     "Kpi",
     "KpiResult",
     "Measure",
+    "PayoutPreview",
     "PeriodResult",
     "SavingsResult",
     "SavingsRow",
+    "Scenario",
     "ServiceCredits",
     "Settlement",
     "SharedSavings",
@@ -94,6 +98,7 @@ __all__ = [
     "not_to_exceed",
     "parse_observation_value",
     "parse_terms",
+    "payout_preview",
     "period_dates",
     "service_credit",
     "settle",

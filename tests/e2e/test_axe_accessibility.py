@@ -70,6 +70,12 @@ PAGES = [
     ("review-submission", "admin@gpsr.example", "/c/gpsr/review/{submitted}"),
     ("pilot-library", "buyer@tempe.example", "/c/gpsr/pilots"),
     ("pilot", "buyer@tempe.example", "/c/gpsr/pilots/{pilot}"),
+    ("home-buyer-waiting", "buyer@mesa.example", "/c/gpsr/"),
+    ("notifications", "buyer@mesa.example", "/notifications"),
+    ("notification-preferences", "vendor@brightstreet.example", "/account/notifications"),
+    ("users-and-invitations", "admin@gpsr.example", "/c/gpsr/users"),
+    ("forgot-password", None, "/forgot-password"),
+    ("glossary", None, "/glossary"),
 ]
 
 
@@ -107,8 +113,8 @@ def _vehicle_errors(person, ids):
 
 def _invite_errors(person, ids):
     person.goto("/c/gpsr/users/new")
-    fill_fields(person.page, {"email": "not-an-address", "password": "short"})
-    return person.page.get_by_role("button", name="Add user")
+    fill_fields(person.page, {"email": "not-an-address"})
+    return person.page.get_by_role("button", name="Send the invitation")
 
 
 def _token_errors(person, ids):
