@@ -99,7 +99,7 @@ def upgrade():
 
     with op.batch_alter_table('user', schema=None) as batch_op:
         # every existing person keeps e-mail on for every kind
-        batch_op.add_column(sa.Column('email_preferences', sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
+        batch_op.add_column(sa.Column('email_preferences', sa.JSON(), nullable=False, server_default='{}'))
 
     # ### end Alembic commands ###
 
