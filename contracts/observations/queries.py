@@ -8,6 +8,7 @@ from flask import url_for
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from consortium.queries import local_date
 from contracts.observations import services
 from contracts.observations.models import Observation
 from contracts.observations.permissions import REPORTING_ORDER_STATES, can_report_observation
@@ -103,7 +104,7 @@ def periods_to_report(user, consortium) -> list[QueueItem]:
             select(Observation.order_id, Observation.period, Observation.kpi).join(Observation.order).where(*mine)):
         reported.setdefault((order_id, period), set()).add(kpi)
     zone = local_zone(consortium.time_zone)
-    today = services.now().astimezone(zone).date()
+    today = local_date(consortium, services.now())
     items = []
     for order in orders:
         terms = services.order_terms(order)

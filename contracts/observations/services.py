@@ -23,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import inspect, select
 
 from consortium.models import Consortium, User
+from consortium.queries import local_date
 from contracts.observations.models import NOTE_MAX, OBSERVATION_STATUSES, Observation
 from contracts.observations.permissions import (
     REPORTING_ORDER_STATES,
@@ -50,7 +51,6 @@ from marketplace.errors import Conflict, PermissionDenied
 from marketplace.extensions import db
 from marketplace.formats import day, period_span
 from marketplace.inputs import clean_text, parse_period, raise_if
-from marketplace.templating import local_zone
 from marketplace.transitions import Lifecycle, run, transition
 
 CITY_ONLY = "Only the buying city verifies or disputes measurements; the vendor cannot."
@@ -131,8 +131,7 @@ def now() -> datetime:
 def consortium_today(order: Order) -> date:
     """Today's date where the order's consortium is (DESIGN: its time zone decides when a period has ended):
     at 23:30 on 31 March in Phoenix it is still 31 March, although it is 1 April in UTC."""
-    zone = db.session.scalar(select(Consortium.time_zone).where(Consortium.id == order.consortium_id))
-    return now().astimezone(local_zone(zone or "UTC")).date()
+    return local_date(db.session.get(Consortium, order.consortium_id), now())
 
 
 # --- periods ---------------------------------------------------------------------------------------------
