@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app marketplace
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: demo test install serve lint uswds bench clean
+.PHONY: demo test install serve lint uswds bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,12 +30,26 @@ demo: install
 	@echo "Open http://$(HOST):$(PORT) and sign in as buyer@mesa.example / demo-password  (Ctrl+C stops the server)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The app under gunicorn, as in production (settings: gunicorn.conf.py; WEB_CONCURRENCY workers, default
+# 2 x cores + 1). Loads the demo data like `make demo`; `make serve DEMO=0` on a database of real people.
+DEMO ?= 1
+serve: install
+	$(FLASK) db upgrade
+	@if [ "$(DEMO)" = 1 ]; then set -e; $(FLASK) demo load >/dev/null; echo; $(FLASK) demo accounts; echo; fi
+	$(FLASK) catalog reindex
+	@echo "Serving http://$(HOST):$(PORT) with gunicorn (Ctrl+C stops it)"
+	HOST=$(HOST) PORT=$(PORT) exec $(BIN)/gunicorn --config gunicorn.conf.py
+
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+# The README's screenshots (docs/screenshots): the main pages at 1280 px and 390 px, from the browser tests.
+screenshots: install
+	E2E_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/e2e/test_screenshots.py
 
 # Refresh the vendored U.S. Web Design System (needs npm; the app itself never does).
 uswds:

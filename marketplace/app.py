@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from catalog.blueprints import BLUEPRINTS as CATALOG_BLUEPRINTS
 from catalog.listings.queries import provide_contract_terms
+from catalog.search import get_engine as search_engine
 from catalog.search.cli import catalog_cli
 from consortium import api as consortium_api
 from consortium import context as tenancy_context
@@ -20,18 +21,21 @@ from consortium.cli import users_cli
 from contracts.blueprints import BLUEPRINTS as CONTRACT_BLUEPRINTS
 from contracts.vehicles import queries as vehicle_queries
 from marketplace import api as api_kernel
-from marketplace.config import load_config
+from marketplace.config import IN_MEMORY_THROTTLE, load_config, production_warnings
 from marketplace.db import MAX_ID
 from marketplace.demo import demo_cli
 from marketplace.errors import register_error_handlers
 from marketplace.extensions import csrf, db, limiter, login_manager, migrate
+from marketplace.formerrors import init_form_errors
 from marketplace.glossary import bp as glossary_bp
+from marketplace.health import engine_check, init_health, register_health_check
 from marketplace.locking import serialize_writing_requests
 from marketplace.notifications import api as notification_api
 from marketplace.notifications import views as notification_views
 from marketplace.notifications.cli import notifications_cli
 from marketplace.notifications.reminders import reminders_cli
 from marketplace.security import check_csrf, init_security
+from marketplace.serving import init_serving
 from marketplace.templating import init_templating
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,18 +53,14 @@ class IdConverter(IntegerConverter):
         return number if number <= MAX_ID else 0
 
 
-IN_MEMORY_THROTTLE = (
-    "RATELIMIT_STORAGE_URI is the in-memory default: each process counts failed sign-ins and password "
-    "reset requests on its own, so with several processes (gunicorn workers, servers) an attacker gets "
-    "that many more attempts. Set RATELIMIT_STORAGE_URI=redis://host:6379/0 to share the counts."
-)
+__all__ = ["IN_MEMORY_THROTTLE", "build_app", "warn_about_single_process_settings"]
 
 
 def warn_about_single_process_settings(app: Flask) -> None:
-    """Production with the in-memory throttle works, but only one process is throttled as one: say so."""
-    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
-    if app.config["ENV_NAME"] == "production" and storage.startswith("memory://"):
-        app.logger.warning(IN_MEMORY_THROTTLE)
+    """Production settings that work only on one server or in one process: one warning line each
+    (the rules: `marketplace.config.production_warnings`)."""
+    for line in production_warnings(app.config):
+        app.logger.warning(line)
 
 
 def build_app(config: dict | None = None) -> Flask:
@@ -76,6 +76,7 @@ def build_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO if app.config["ENV_NAME"] != "testing" else logging.WARNING)
 
     warn_about_single_process_settings(app)
+    init_serving(app)  # first: its request log runs after every other hook
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
@@ -114,9 +115,13 @@ def build_app(config: dict | None = None) -> Flask:
     app.cli.add_command(reminders_cli)
     app.context_processor(notification_views.unread_in_header)
 
+    init_health(app)
+    register_health_check(app, "search", engine_check(search_engine), critical=True)
+
     register_error_handlers(app)
     init_security(app)
     init_templating(app)
+    init_form_errors(app)
     app.context_processor(tenancy_context.template_context)
 
     @app.teardown_request

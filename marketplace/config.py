@@ -23,6 +23,31 @@ class ConfigError(RuntimeError):
     """The application cannot start with this configuration."""
 
 
+# Production settings that work, but only on one server or in one process: a start-up warning each.
+IN_MEMORY_THROTTLE = (
+    "RATELIMIT_STORAGE_URI is the in-memory default: each process counts failed sign-ins and password "
+    "reset requests on its own, so with several processes (gunicorn workers, servers) an attacker gets "
+    "that many more attempts. Set RATELIMIT_STORAGE_URI=redis://host:6379/0 to share the counts."
+)
+SQLITE_IN_PRODUCTION = (
+    "DATABASE_URL is a SQLite database: every write waits for the one before it and a second server "
+    "cannot share it. Set DATABASE_URL=postgresql+psycopg://user@host:5432/marketplace for production."
+)
+PROXY_FIX_HEADERS = ("for", "proto", "host", "port", "prefix")  # PROXY_FIX_X_FOR=1 ... (werkzeug's ProxyFix)
+
+
+def production_warnings(config) -> list[str]:
+    """One line for each setting that is fine in development but not for a production site."""
+    if config.get("ENV_NAME") != "production":
+        return []
+    warnings = []
+    if str(config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("sqlite"):
+        warnings.append(SQLITE_IN_PRODUCTION)
+    if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
+        warnings.append(IN_MEMORY_THROTTLE)
+    return warnings
+
+
 def _dev_secret(instance_path: Path) -> str:
     """A random key kept in the instance folder, so development sessions survive restarts."""
     path = instance_path / "secret_key"
@@ -41,6 +66,34 @@ def _trusted_hosts() -> list[str] | None:
     """`TRUSTED_HOSTS=market.example,www.market.example`: any other Host header is answered 400."""
     hosts = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
     return hosts or None
+
+
+def _proxy_fix() -> dict[str, int]:
+    """How many proxies in front of the app set each `X-Forwarded-*` header (0: the header is ignored)."""
+    counts = {}
+    for header in PROXY_FIX_HEADERS:
+        name = f"PROXY_FIX_X_{header.upper()}"
+        raw = os.environ.get(name, "").strip() or "0"
+        if not (raw.isascii() and raw.isdigit() and int(raw) <= 5):
+            raise ConfigError(f"{name} must be how many proxies in front of the app set it (0 to 5), "
+                              f"not '{raw[:20]}'.")
+        counts[f"x_{header}"] = int(raw)
+    return counts
+
+
+SEARCH_ENGINES = ("whoosh", "postgres")  # catalog.search.services.ENGINES
+
+
+def _search_engine(name: str, database_uri: str) -> str:
+    """`SEARCH_ENGINE`: `postgres` by default on PostgreSQL, `whoosh` otherwise; `postgres` needs PostgreSQL."""
+    on_postgres = database_uri.startswith("postgresql")
+    name = (name or "").strip().lower() or ("postgres" if on_postgres else "whoosh")
+    if name not in SEARCH_ENGINES:
+        raise ConfigError(f"SEARCH_ENGINE must be one of {', '.join(SEARCH_ENGINES)}, not '{name[:20]}'.")
+    if name == "postgres" and not on_postgres:
+        raise ConfigError("SEARCH_ENGINE=postgres searches the PostgreSQL database, but DATABASE_URL is not "
+                          "PostgreSQL. Set DATABASE_URL=postgresql+psycopg://... or SEARCH_ENGINE=whoosh.")
+    return name
 
 
 def _flag(name: str) -> bool:
@@ -101,6 +154,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'marketplace.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(instance / "search-index"),
+        "SEARCH_ENGINE": os.environ.get("SEARCH_ENGINE", ""),  # decided below, once the database is known
+        # More ways of writing one thing for search: "a, b c; d, e" (catalog.search.synonyms).
+        "SEARCH_SYNONYMS": os.environ.get("SEARCH_SYNONYMS", ""),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -114,6 +170,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Requests naming another host get 400 (Flask checks it before routing); unset, any Host is
         # served, and redirects still never repeat it (`marketplace.security.keep_redirects_on_site`).
         "TRUSTED_HOSTS": _trusted_hosts(),
+        # Behind a reverse proxy: trust its X-Forwarded-For/-Proto/... (client address, https) this far.
+        "PROXY_FIX": _proxy_fix(),
         "WTF_CSRF_CHECK_DEFAULT": False,  # checked in one before_request, which knows about API tokens
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "TESTING": env == "testing",
@@ -122,4 +180,5 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         **_mail_config(instance),
     }
     config.update(overrides)
+    config["SEARCH_ENGINE"] = _search_engine(config["SEARCH_ENGINE"], str(config["SQLALCHEMY_DATABASE_URI"]))
     return config
