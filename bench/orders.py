@@ -52,10 +52,10 @@ from consortium.services import issue_token  # noqa: E402
 from contracts.orders import services as services  # noqa: E402
 from contracts.orders.models import Order  # noqa: E402
 from contracts.vehicles.models import ScheduleItem, Vehicle  # noqa: E402
-from marketplace.db import to_cents  # noqa: E402
 from marketplace.errors import Conflict  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.locking import begin_serialized_write  # noqa: E402
+from marketplace.numbers import to_cents  # noqa: E402
 
 BUYER = "buyer@mesa.example"
 LISTING = "In-ground parking occupancy sensors"

@@ -29,6 +29,10 @@ REASON_LIMIT = 2000
 # The rules for how text and numbers are written live in the pure modules `marketplace.text` and
 # `marketplace.numbers` (shared with the pure arithmetic of `contracts.performance`).
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+# How a date is shown in a US-English browser's date field (mm/dd/yyyy): hints and messages use it.
+DATE_EXAMPLE = "04/01/2027"
+DATE_HINT = f"For example: {DATE_EXAMPLE}."  # the hint under every date field (`<input type=date>`)
 _DIGITS = re.compile(r"\d{1,12}", re.ASCII)
 
 
@@ -190,19 +194,27 @@ def parse_period(raw, path: str = "period", fields: dict | None = None, *, high:
 
 
 def parse_date(raw, path: str, fields: dict, *, required: bool = True) -> date | None:
-    """An ISO date (YYYY-MM-DD) written with ASCII digits."""
-    if raw is None or raw == "":
+    """A calendar date written with ASCII digits, in one of the two forms a person's browser sends: YYYY-MM-DD
+    (what a date field posts, and what the JSON API documents) or MM/DD/YYYY (what a US reader types when
+    the browser shows a plain text box: 04/01/2027 is 1 April). Nothing else is guessed at."""
+    text = raw.strip() if isinstance(raw, str) else raw
+    if text is None or text == "":
         if required:
             fields[path] = "Enter a date."
         return None
-    text = raw.strip() if isinstance(raw, str) else None
-    if text is None or not _DATE.fullmatch(text):
-        fields[path] = "Enter a date as YYYY-MM-DD, such as 2026-03-31."
+    iso = _DATE.fullmatch(text) if isinstance(text, str) else None
+    us = _US_DATE.fullmatch(text) if isinstance(text, str) and iso is None else None
+    if iso is None and us is None:
+        fields[path] = f"Enter a date like {DATE_EXAMPLE}."
         return None
     try:
-        return date.fromisoformat(text)
+        if iso is not None:
+            return date.fromisoformat(text)
+        month, day_of_month, year = (int(part) for part in us.groups())
+        return date(year, month, day_of_month)
     except ValueError:
-        fields[path] = "That date does not exist."
+        # A date field never posts an impossible date: YYYY-MM-DD ones come from API clients, who write ISO.
+        fields[path] = "That date does not exist." + ("" if iso is not None else f" Enter a date like {DATE_EXAMPLE}.")
         return None
 
 

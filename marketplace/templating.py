@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, has_app_context
 
-from marketplace.formats import day, money, percent, period_span
+from marketplace.formats import day, moment, money, percent, period_span
 from marketplace.glossary import gloss
 
 
@@ -32,15 +32,11 @@ def local_zone(zone_name: str | None = None) -> ZoneInfo:
 
 
 def when(value, zone_name: str | None = None) -> str:
-    """A timestamp in the consortium's time zone with its abbreviation ("2026-11-30 23:54 MST"); a
-    date as ISO."""
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        local = value.astimezone(local_zone(zone_name))
-        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
-    if isinstance(value, date):
-        return value.isoformat()
+    """A timestamp for people in the consortium's time zone, the zone named ('30 Nov 2026, 11:54 PM MST'):
+    `formats.moment` with the zone named here, else the current consortium's. A date is written as `day`.
+    E-mails and PDFs name the zone of the consortium their object belongs to."""
+    if value is None or isinstance(value, date):  # datetime is a date too
+        return moment(value, local_zone(zone_name))
     return str(value)
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import select, text
 from marketplace import audit
 from marketplace.errors import Conflict, PermissionDenied
 from marketplace.extensions import db
+from marketplace.formats import clock, day
 from marketplace.inputs import decision_reason
 from marketplace.templating import local_zone
 
@@ -262,9 +263,10 @@ def event_actor_name(event) -> str | None:
 
 
 def _local_time(moment: datetime, consortium_id: int) -> str:
-    """`10:42` today, or `10:42 on 2026-11-30` on an earlier day, in the consortium's time zone."""
+    """`10:42 AM MST` today, or `10:42 AM MST on 30 Nov 2026` on an earlier day, in the consortium's time
+    zone (written by `marketplace.formats`, like every time people read)."""
     name = db.session.execute(text("SELECT time_zone FROM consortium WHERE id = :id"), {"id": consortium_id}).scalar()
     zone = local_zone(name or "UTC")
     local = moment.astimezone(zone)
-    clock = local.strftime("%H:%M")
-    return clock if local.date() == datetime.now(zone).date() else f"{clock} on {local.date().isoformat()}"
+    at = clock(moment, zone)
+    return at if local.date() == datetime.now(zone).date() else f"{at} on {day(local.date())}"

@@ -26,5 +26,7 @@ grep -o 'url([^)]*)' "$dist/css/uswds.min.css" | sed -e 's/^url(//' -e 's/)$//' 
     [ -f "$src" ] && mkdir -p "$(dirname "$out")" && cp "$src" "$out"
   done
 cp "$dist/img/sprite.svg" "$dist/img/us_flag_small.png" "$dist/img/icon-dot-gov.svg" "$dist/img/icon-https.svg" "$dest/img/"
+mkdir -p "$dest/img/usa-icons-bg"  # the catalog's search button shows it on narrow screens
+cp "$dist/img/usa-icons-bg/search--white.svg" "$dest/img/usa-icons-bg/"
 node -e "console.log(require('$work/package/package.json').version)" > "$dest/VERSION"
 echo "Vendored @uswds/uswds $(cat "$dest/VERSION") into static/uswds"

@@ -15,6 +15,7 @@ from catalog.pilots.models import (
     PILOT_STATUSES,
     TEXT_LIMITS,
 )
+from marketplace.inputs import DATE_HINT
 
 METRIC_ROWS = 5
 NO_LISTING_CHOICE = ("", "- Not on the marketplace yet: name the vendor below -")
@@ -50,8 +51,8 @@ class PilotForm(FlaskForm):
         "Category", [("", "- Select -")] + list(CATEGORIES.items()),
         description="Only for a vendor not on the marketplace: a pilot of a listing takes the listing's category.",
     )
-    start_date = StringField("Start date", description="For example 2026-01-31.")
-    end_date = StringField("End date", description="For example 2026-06-30.")
+    start_date = StringField("Start date", description=DATE_HINT)
+    end_date = StringField("End date", description=DATE_HINT)
     units = StringField("Scope (units)", validators=[at_most(TEXT_LIMITS["units"])],
                         description="What was deployed, e.g. '120 parking sensors'.")
     area = StringField("Area", validators=[at_most(TEXT_LIMITS["area"])],

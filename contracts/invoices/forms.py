@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Length
 
 from contracts.invoices.models import NUMBER_MAX
-from marketplace.inputs import REASON_LIMIT
+from marketplace.inputs import DATE_HINT, REASON_LIMIT
 
 
 class InvoiceForm(FlaskForm):
     """The fields are read by `contracts.invoices.validation` (one set of rules for forms and the API)."""
 
     number = StringField("Your invoice number", validators=[Length(max=NUMBER_MAX)])
-    issued_on = StringField("Issued on (YYYY-MM-DD)")
+    issued_on = StringField("Issued on", description=DATE_HINT)
     period = SelectField("Period", choices=[], validate_choice=False)
     lines = SelectMultipleField("Order lines", choices=[], validate_choice=False, coerce=str)
     amount = StringField("Amount")
@@ -25,4 +25,4 @@ class RejectForm(FlaskForm):
 
 
 class PayForm(FlaskForm):
-    paid_on = DateField("Paid on", validators=[Optional()])
+    paid_on = StringField("Paid on", description=DATE_HINT)  # parsed by the service

@@ -204,7 +204,7 @@ def _paid(invoice: Invoice, ctx) -> None:
     if paid_on is not None and paid_on > vehicle_models.today():
         fields["paid_on"] = "A payment cannot be dated in the future."
     elif paid_on is not None and paid_on < invoice.issued_on:
-        fields["paid_on"] = f"The invoice was issued on {invoice.issued_on.isoformat()}; it cannot be paid before."
+        fields["paid_on"] = f"The invoice was issued on {day(invoice.issued_on)}; it cannot be paid before."
     raise_if(fields, "The payment has problems to correct.")
     invoice.paid_on, invoice.paid_by_id = paid_on, ctx.actor.id
 

@@ -15,8 +15,9 @@ from contracts.invoices.queries import get_invoice_or_404, order_invoices
 from contracts.orders.models import Order
 from contracts.orders.queries import ORDER_PANELS, get_order_or_404, order_page_context
 from marketplace.audit import AuditEvent
-from marketplace.errors import DomainError, PermissionDenied, ValidationFailed
+from marketplace.errors import DomainError, PermissionDenied
 from marketplace.extensions import db
+from marketplace.formerrors import fail_wtform
 
 bp = Blueprint("invoices", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
 
@@ -48,13 +49,6 @@ def invoices_panel(order: Order) -> Markup:
 ORDER_PANELS.append(invoices_panel)
 
 
-def _order_page_with(order_id: int, err: DomainError):
-    db.session.rollback()
-    flash(err.message if err.fields and isinstance(err, ValidationFailed) else err.in_full, "error")
-    page = render_template("contracts/orders/order.html", **order_page_context(get_order_or_404(order_id)))
-    return page, err.status
-
-
 @bp.route("/orders/<int:order_id>/invoices", methods=["POST"])
 def submit(order_id: int):
     order = get_order_or_404(order_id)
@@ -67,11 +61,11 @@ def submit(order_id: int):
         db.session.rollback()
         raise
     except DomainError as err:
-        for name, message in err.fields.items():
-            if hasattr(form, name):
-                getattr(form, name).errors = [message]
+        db.session.rollback()
+        fail_wtform("invoice", form, err, anchor="invoice-form")
         g.invoice_form = form
-        return _order_page_with(order.id, err)
+        page = render_template("contracts/orders/order.html", **order_page_context(get_order_or_404(order.id)))
+        return page, err.status
     db.session.commit()
     flash(f"Invoice {invoice.number} for {services.money(invoice.amount)} was submitted: the city will review it.",
           "success")
@@ -103,11 +97,10 @@ def _decide(invoice_id: int, action, message: str, **forms):
         raise
     except DomainError as err:
         db.session.rollback()
-        for form in forms.values():
-            for name, text in err.fields.items():
-                if hasattr(form, name):
-                    getattr(form, name).errors = [text]
-        flash(err.message if err.fields else err.in_full, "error")
+        for key, form in forms.items():  # the form that was sent shows its problems where they are
+            fail_wtform(key, form, err, anchor=key.replace("_", "-"))
+        if not forms:
+            flash(err.in_full, "error")
         return _invoice_page(get_invoice_or_404(invoice_id), err.status, **forms)
     db.session.commit()
     flash(message.format(number=invoice.number), "success")

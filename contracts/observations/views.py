@@ -17,6 +17,7 @@ from contracts.orders.queries import ORDER_PANELS, get_order_or_404, order_page_
 from marketplace.confirm import check_step, confirmation, reason_error, render_confirmation
 from marketplace.errors import DomainError, PermissionDenied
 from marketplace.extensions import db
+from marketplace.formerrors import fail_form
 from marketplace.inputs import REASON_LIMIT, parse_period
 
 bp = Blueprint("performance", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
@@ -56,16 +57,32 @@ def _refused(order_id: int, err: DomainError):
     return page, err.status
 
 
-def _act(order_id: int, action, message: str):
+# The hand-written forms of the panel: field name → (label, element id), in the form's order.
+REPORT_FIELDS = {"period": ("Period", "obs-period"), "kpi": ("KPI", "obs-kpi"),
+                 "value": ("Measured value", "obs-value"), "note": ("Evidence note", "obs-note")}
+
+
+def _correct_fields(obs_id: int) -> dict[str, tuple[str, str]]:
+    return {"value": ("Corrected value", f"correct-{obs_id}"), "note": ("Evidence", f"correct-note-{obs_id}")}
+
+
+def _act(order_id: int, action, message: str, *, form: tuple[str, str, dict, dict] | None = None):
     """Run one service call; commit and go back to the panel, or show the order page with what went wrong
-    (a lost race answers 409 with who did what, and when)."""
+    (a lost race answers 409 with who did what, and when). `form` (name, anchor, values, fields) names the
+    form that was sent: its problems are shown at it, with what was typed."""
     try:
         action()
     except PermissionDenied:
         db.session.rollback()
         raise
     except DomainError as err:
-        return _refused(order_id, err)
+        if form is None:
+            return _refused(order_id, err)
+        db.session.rollback()
+        name, anchor, values, fields = form
+        fail_form(name, err, anchor=anchor, values=values, fields=fields)
+        page = render_template("contracts/orders/order.html", **order_page_context(get_order_or_404(order_id)))
+        return page, err.status
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("orders.order", order_id=order_id) + "#performance")
@@ -76,7 +93,8 @@ def report(order_id: int):
     order = get_order_or_404(order_id)
     data = {k: request.form.get(k, "") for k in ("period", "kpi", "value", "note")}
     return _act(order.id, lambda: services.report_observation(order, data, actor=current_user),
-                f"Reported {data['kpi']} for period {data['period']}: the city will verify it.")
+                f"Reported {data['kpi']} for period {data['period']}: the city will verify it.",
+                form=("report", "report-form", data, REPORT_FIELDS))
 
 
 @bp.route("/observations/<int:observation_id>/verify", methods=["POST"])
@@ -133,7 +151,8 @@ def correct(observation_id: int):
     obs = get_observation_or_404(observation_id)
     data = {k: request.form.get(k, "") for k in ("value", "note")}
     return _act(obs.order_id, lambda: services.correct_observation(obs, data, actor=current_user),
-                f"Corrected {obs.kpi} for period {obs.period}: the city will verify it again.")
+                f"Corrected {obs.kpi} for period {obs.period}: the city will verify it again.",
+                form=(f"correct-{obs.id}", f"correct-form-{obs.id}", data, _correct_fields(obs.id)))
 
 
 @bp.route("/orders/<int:order_id>/statement.pdf")

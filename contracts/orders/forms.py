@@ -3,7 +3,6 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -25,7 +24,7 @@ from contracts.performance.terms import (
     UNITS,
     guess_unit,
 )
-from marketplace.inputs import REASON_LIMIT, parse_id, whole_number
+from marketplace.inputs import DATE_HINT, REASON_LIMIT, parse_date, parse_id, whole_number
 
 
 class LineForm(Form):
@@ -37,8 +36,8 @@ class LineForm(Form):
 class OrderForm(FlaskForm):
     po_number = StringField("Purchase-order number", description="Your city's own PO number, if it has one.",
                             validators=[Optional(), Length(max=PO_NUMBER_MAX)])
-    delivery_start = DateField("Period of performance starts", validators=[Optional()])
-    delivery_end = DateField("Period of performance ends", validators=[Optional()])
+    delivery_start = StringField("Period of performance starts", description=DATE_HINT, validators=[Length(max=20)])
+    delivery_end = StringField("Period of performance ends", description=DATE_HINT, validators=[Length(max=20)])
     notes = TextAreaField("Notes to the vendor", validators=[Optional(), Length(max=NOTES_MAX)])
     lines = FieldList(FormField(LineForm))
 
@@ -70,8 +69,8 @@ class OrderForm(FlaskForm):
         return {
             "po_number": self.po_number.data or "",
             "notes": self.notes.data or "",
-            "delivery_start": self.delivery_start.data.isoformat() if self.delivery_start.data else None,
-            "delivery_end": self.delivery_end.data.isoformat() if self.delivery_end.data else None,
+            "delivery_start": (self.delivery_start.data or "").strip() or None,  # contracts.orders parses dates
+            "delivery_end": (self.delivery_end.data or "").strip() or None,
             "lines": lines,
             "performance": self.performance.form.to_terms(),
         }
@@ -140,8 +139,8 @@ class PerformanceForm(Form):
     period = SelectField("Period", choices=[("month", "Month"), ("quarter", "Quarter"), ("year", "Year")],
                          validate_choice=False)
     periods = StringField("Number of periods", validators=[Optional(), Length(max=5)])
-    start_date = StringField("First day of period 1", description="Periods run from this day, e.g. 2026-01-01.",
-                             validators=[Optional(), Length(max=10)])
+    start_date = StringField("First day of period 1", description=f"Periods run from this day. {DATE_HINT}",
+                             validators=[Optional(), Length(max=20)])
     fixed_fee = StringField("Fixed fee per period (USD)", validators=[Optional(), Length(max=20)])
     at_risk_fee = StringField("At-risk fee per period (USD)", validators=[Optional(), Length(max=20)])
     bonus_pool = StringField("Bonus pool per period (USD)", validators=[Optional(), Length(max=20)])
@@ -188,7 +187,7 @@ class PerformanceForm(Form):
 
         terms: dict = {
             "period": self.period.data or "month", "periods": whole(self.periods),
-            "start_date": text(self.start_date) or None,
+            "start_date": self._start_date(),
             "fixed_fee": text(self.fixed_fee) or "0", "at_risk_fee": text(self.at_risk_fee) or "0",
             "bonus_pool": text(self.bonus_pool) or "0", "holdback_pct": text(self.holdback_pct) or "0",
             "kpis": [],
@@ -222,6 +221,15 @@ class PerformanceForm(Form):
             if text(self.savings_kpi) not in kpi_codes:
                 terms["shared_savings"]["unit"] = self.savings_unit.data or SAVINGS_UNIT
         return terms
+
+    def _start_date(self) -> str | None:
+        """The first day as the terms carry it (ISO), read by the one date parser, so a date typed as
+        04/01/2027 where the browser shows a text box is taken; a date it refuses keeps its message."""
+        typed = (self.start_date.data or "").strip()
+        problems: dict[str, str] = {}
+        parsed = parse_date(typed, "start_date", problems, required=False)
+        self._start_date_problem = problems.get("start_date")
+        return parsed.isoformat() if parsed else (typed or None)
 
     def fill(self, terms: dict | None) -> None:
         """Prefill from terms (an order's, or KPIs proposed from a pilot)."""
@@ -283,6 +291,8 @@ class PerformanceForm(Form):
                 target = self.adjustment_reason if parts[-1] == "reason" else self.adjustment_amount
             elif len(parts) == 1 and parts[0] in self._fields and parts[0] not in ("kpis", "tiers"):
                 target = self[parts[0]]
+                if path == "start_date" and getattr(self, "_start_date_problem", None):
+                    message = self._start_date_problem  # in the words of the date field, not the engine's
             if target is not None:
                 target.errors = list(target.errors) + [message]
             else:

@@ -72,12 +72,15 @@ ORDER_PANELS: list = []
 def order_page_context(order: Order) -> dict:
     """What the order page shows; other features (performance and settlement) add to it."""
     events, actors = timeline(order)
+    may_complete = services.ORDER_LIFECYCLE.may("complete", current_user, order)
     return {
         "order": order, "events": events, "actors": actors, "reason_form": ReasonForm(),
         "can": {"edit": can.can_edit_order(current_user, order),
                 **{step: services.ORDER_LIFECYCLE.may(step, current_user, order)
                    for step in ("submit", "approve", "decline", "accept", "cancel", "complete", "terminate")}},
         "created_by_self": order.created_by_id == current_user.id,
+        # What still stands in the way of closeout, said on the page instead of behind the button.
+        "open_for_completion": services.open_items(order) if may_complete else [],
         "panels": [panel(order) for panel in ORDER_PANELS],
     }
 

@@ -20,7 +20,7 @@ from contracts.vehicles.models import (
     SPECIAL_TERMS_MAX,
     TITLE_MAX,
 )
-from marketplace.inputs import REASON_LIMIT, parse_id
+from marketplace.inputs import DATE_HINT, REASON_LIMIT, parse_id
 
 SCHEDULE_PREFIX = "contract_price-"
 
@@ -38,8 +38,8 @@ class VehicleForm(FlaskForm):
                                  description="The member city that awarded the contract for the consortium.")
     vendor_id = SelectField("Vendor", choices=[], validate_choice=False)
     listing_ids = CheckboxesField("Covered listings", choices=[], validate_choice=False)
-    start_date = StringField("Start date", description="For example 2026-01-01.")
-    end_date = StringField("End date", description="The last day of the base term, for example 2028-12-31.")
+    start_date = StringField("Start date", description=DATE_HINT)
+    end_date = StringField("End date", description=f"The last day of the base term. {DATE_HINT}")
     renewal_count = StringField(
         "Renewal options", description=f"How many times the consortium may extend the term (0 to {RENEWALS_MAX}).")
     renewal_months = StringField("Months per renewal",

@@ -31,7 +31,7 @@ from marketplace import audit, transitions
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
-from marketplace.formats import money
+from marketplace.formats import day, money
 from marketplace.inputs import REASON_LIMIT, parse_id, parse_money, raise_if
 from marketplace.transitions import Lifecycle, transition
 
@@ -116,14 +116,14 @@ def activation_problems(vehicle: Vehicle, on: date | None = None) -> dict[str, s
     elif lines:
         problems["price_schedule"] = "; ".join(lines) + "."
     if vehicle.end_date <= (on or models.today()):
-        problems["end_date"] = f"The end date ({vehicle.end_date.isoformat()}) must be in the future."
+        problems["end_date"] = f"The end date ({day(vehicle.end_date)}) must be in the future."
     return problems
 
 
 def renewal_blocker(vehicle: Vehicle) -> str | None:
     """Why an active vehicle cannot be renewed now (None when it can): expired, or no options left."""
     if vehicle.effective_status() == "expired":
-        return (f"This vehicle expired on {vehicle.end_date.isoformat()}. Renewal options can only be exercised "
+        return (f"This vehicle expired on {day(vehicle.end_date)}. Renewal options can only be exercised "
                 "before the end date.")
     if vehicle.renewals_left <= 0:
         return (f"No renewal options remain ({vehicle.renewals_exercised} of {vehicle.renewal_count} exercised)."
@@ -154,7 +154,7 @@ def _renew(vehicle: Vehicle, ctx) -> None:
     vehicle.end_date = add_months(vehicle.end_date, vehicle.renewal_months)
     vehicle.renewals_exercised += 1
     ctx.audit_reason = (f"Renewal option {vehicle.renewals_exercised} of {vehicle.renewal_count}: the end date "
-                        f"moves from {before.isoformat()} to {vehicle.end_date.isoformat()}.")
+                        f"moves from {day(before)} to {day(vehicle.end_date)}.")
 
 
 def _terminate(vehicle: Vehicle, ctx) -> None:

@@ -31,7 +31,7 @@ from contracts.vehicles.models import (
     Vehicle,
 )
 from marketplace.extensions import db
-from marketplace.formats import money
+from marketplace.formats import day, money
 from marketplace.inputs import clean_text, parse_date, parse_id, parse_int, parse_money, parse_percent, raise_if
 
 INPUT_FIELDS = ("number", "title", "lead_agency_id", "vendor_id", "listing_ids", "price_schedule", "start_date",
@@ -203,7 +203,7 @@ def clean_vehicle_data(data: dict, *, consortium: Consortium, vehicle: Vehicle |
     }
     start, end = clean["start_date"], clean["end_date"]
     if start and end and end <= start:
-        fields["end_date"] = f"The end date must be after the start date ({start.isoformat()})."
+        fields["end_date"] = f"The end date must be after the start date ({day(start)})."
     if vehicle is not None and clean["ceiling"] is not None and clean["ceiling"] < vehicle.committed:
         fields["ceiling"] = f"The ceiling cannot be below the amount already committed ({money(vehicle.committed)})."
     raise_if(fields, PROBLEMS)

@@ -21,6 +21,7 @@ from contracts.vehicles.models import PARTICIPATION_LABELS, STATUS_LABELS, Parti
 from marketplace.confirm import check_step, confirmation, reason_error, render_confirmation
 from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
+from marketplace.formats import day
 from marketplace.inputs import whole_number
 
 bp = Blueprint("vehicles", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
@@ -236,7 +237,7 @@ def _lifecycle(vehicle_id: int, step: str, action, message: str, *, with_reason:
                                        error=err)
         return _refused(err, lambda: detail(vehicle_id), url_for("vehicles.detail", vehicle_id=vehicle_id))
     db.session.commit()
-    flash(message.format(number=vehicle.number, end=vehicle.end_date.isoformat()), "success")
+    flash(message.format(number=vehicle.number, end=day(vehicle.end_date)), "success")
     return redirect(url_for("vehicles.detail", vehicle_id=vehicle.id))
 
 

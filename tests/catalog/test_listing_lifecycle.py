@@ -18,7 +18,7 @@ from tests.catalog.test_pilots import committed, recorded_pilot
 from tests.conftest import fetch, user
 
 ADMIN, VENDOR = "admin@gpsr.example", "vendor@parksense.example"
-WHEN = r"\d\d:\d\d( on \d{4}-\d\d-\d\d)?"
+WHEN = r"\d{1,2}:\d\d [AP]M MST( on \d{1,2} [A-Z][a-z]{2} \d{4})?"
 
 
 def _sentence(noun: str, happened: str, who: str, refused: str) -> re.Pattern:

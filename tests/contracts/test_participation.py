@@ -17,6 +17,7 @@ from marketplace import pdf as pdf_kernel
 from marketplace.audit import AuditEvent
 from marketplace.errors import Conflict
 from marketplace.extensions import db
+from marketplace.templating import when
 from tests.conftest import consortium, fetch, org, user
 from tests.contracts.factories import make_participation, make_vehicle
 
@@ -89,9 +90,9 @@ def test_done_means_journey_through_the_pages(client, login):
     assert 'filename="addendum-GPSR-2026-020-Tempe.pdf"' in response.headers["Content-Disposition"]
     text = _pdf_text(response)
     for expected in ("Greater Phoenix Smart Region", "GPSR-2026-020", "Smart street lighting, phase 2", "Mesa",
-                     "BrightStreet Lighting", "Tempe", "2026-02-01", "2029-01-31", "LED luminaire with node",
+                     "BrightStreet Lighting", "Tempe", "1 Feb 2026", "31 Jan 2029", "LED luminaire with node",
                      "$410.00", "Lighting as a service", "$8.75", "$300,000.00", "Net 45 payment terms.", "1.25%",
-                     "Tempe Champion", "GPSR Program Office", date.today().isoformat()):
+                     "Tempe Champion", "GPSR Program Office", when(executed.decided_at, "America/Phoenix")):
         assert expected in text, expected
     assert "Central management system" not in text  # not on this schedule
 
@@ -167,14 +168,14 @@ def test_addendum_pdf_carries_every_term(app, client, login):
     text = _pdf_text(client.get(f"/c/gpsr/participations/{participation.id}/addendum.pdf"))
     for expected in ("Participating Addendum", "Greater Phoenix Smart Region", "A.R.S. §41-2632", DEMO,
                      "Adaptive LED street lighting as a service", "Lead agency Mesa", "Vendor BrightStreet Lighting",
-                     "Participating member Tempe", "Start date 2026-01-01", "End date 2028-12-31",
+                     "Participating member Tempe", "Start date 1 Jan 2026", "End date 31 Dec 2028",
                      "2 of 12 months each", "LED luminaire with node", "$450.00", "$405.00",
                      "Central management system", "$2,250.00", "Lighting as a service", "$8.55",
                      "Solar pathway light", "$1,125.00", "Member not-to-exceed $400,000.00",
                      "Tempe's standard certificate of insurance requirements apply", "1.5% of each order",
                      "Signed: Tempe Champion", "Signed: GPSR Program Office",
-                     f"Date: {participation.created_at.date().isoformat()}",
-                     f"Date executed: {participation.decided_at.date().isoformat()}"):
+                     f"Date: {when(participation.created_at, 'America/Phoenix')}",
+                     f"Date executed: {when(participation.decided_at, 'America/Phoenix')}"):
         assert expected in text, expected
 
 
@@ -336,7 +337,8 @@ def test_every_decision_is_audited_in_the_same_transaction(app, client, api_toke
 
 # --- lost races: the loser gets 409 with what happened, who did it and when ---------------------------
 
-LOST = (r"This request to join was {done} at \d\d:\d\d( on \d{{4}}-\d\d-\d\d)? by GPSR Program Office, "
+LOST = (r"This request to join was {done} at \d{{1,2}}:\d\d [AP]M MST( on \d{{1,2}} [A-Z][a-z]{{2}} \d{{4}})? "
+        r"by GPSR Program Office, "
         r"so it cannot be {step} now\.")
 
 

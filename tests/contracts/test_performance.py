@@ -79,12 +79,15 @@ def test_example_a_window_released():
         ],
         "windows": [{"window": 1, "periods": [1, 2, 3], "holdback": "9320.00", "status": "released"}],
         "savings": [],
+        "revenue": [],
+        "guarantees": [],
         "totals": {
             "paid": "93200.00",
             "withheld": "9320.00",
             "released": "9320.00",
             "forfeited": "0.00",
             "pending": "0.00",
+            "city_revenue": "0.00",
         },
     }
     ((code, average),) = result.windows[0].averages
@@ -110,6 +113,7 @@ def test_example_a_window_forfeited():
         "released": "0.00",
         "forfeited": "4000.00",
         "pending": "0.00",
+        "city_revenue": "0.00",
     }
 
 
@@ -313,6 +317,7 @@ def test_missing_value_leaves_period_and_window_pending():
         "released": "0.00",
         "forfeited": "0.00",
         "pending": "4200.00",
+        "city_revenue": "0.00",
     }
 
 

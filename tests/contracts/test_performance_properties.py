@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
@@ -76,7 +77,17 @@ def savings_data(draw) -> dict:
 
 
 @st.composite
-def terms_strategy(draw, min_kpis: int = 0) -> Terms:
+def revenue_data(draw, periods: int) -> dict:
+    return {
+        "kpi": "gross_revenue",
+        "city_share_pct": str(D(draw(st.integers(1, 1000))).scaleb(-1)),
+        "minimum_guarantee": draw(MONEY),
+        "guarantee_periods": draw(st.integers(1, periods)),
+    }
+
+
+@st.composite
+def terms_strategy(draw, min_kpis: int = 0, revenue: bool | None = None) -> Terms:
     count = draw(st.integers(min_kpis, 3))
     cuts = sorted(draw(st.sets(st.integers(1, 99), min_size=count - 1, max_size=count - 1))) if count else []
     weights = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)] if count else []
@@ -100,12 +111,16 @@ def terms_strategy(draw, min_kpis: int = 0) -> Terms:
         data["service_credits"] = draw(credits_data(codes))
     if draw(st.booleans()):
         data["shared_savings"] = draw(savings_data())
+    if revenue or (revenue is None and draw(st.booleans())):
+        data["revenue_share"] = draw(revenue_data(periods))
     return parse_terms(data)
 
 
 def draw_value(draw, terms: Terms, code: str) -> Decimal:
     if terms.shared_savings is not None and code == terms.shared_savings.kpi:
         return D(draw(st.integers(0, 2_000_000)))
+    if terms.revenue_share is not None and code == terms.revenue_share.kpi:
+        return D(draw(st.integers(0, 500_000_000))).scaleb(-2)
     return D(draw(st.integers(-200, 1200))).scaleb(-1)
 
 
@@ -214,3 +229,35 @@ def test_round_trip(terms):
     data = terms.to_dict()
     assert parse_terms(data) == terms
     assert parse_terms(data).to_dict() == data
+
+
+@PROPERTY_SETTINGS
+@given(terms=terms_strategy(revenue=True), data=st.data())
+def test_revenue_share_reaches_the_minimum_in_every_settled_block(terms, data):
+    """Per settled block the city gets at least the minimum (exactly it when the shares fall short), a pending
+    block owes no true-up yet, and the city's revenue is the verified shares plus the settled true-ups."""
+    result = settle_drawn(data, terms)
+    rs = terms.revenue_share
+    shares = {row.period: row.city_share for row in result.revenue}
+    for row in result.revenue:
+        assert row.city_share == (row.revenue * rs.city_share_pct / 100).quantize(D("0.01"), ROUND_HALF_UP)
+    assert [n for block in result.guarantees for n in block.periods] == list(range(1, terms.periods + 1))
+    for block in result.guarantees:
+        assert block.city_share == sum((shares.get(n, D(0)) for n in block.periods), D("0.00"))
+        if block.status == "settled":
+            assert block.city_share + block.true_up >= rs.minimum_guarantee
+            assert block.true_up == 0 or block.city_share + block.true_up == rs.minimum_guarantee
+        else:
+            assert block.true_up == 0 and any(n not in shares for n in block.periods)
+    settled_true_ups = sum((b.true_up for b in result.guarantees if b.status == "settled"), D(0))
+    assert result.totals.city_revenue == sum(shares.values(), D(0)) + settled_true_ups
+
+
+@PROPERTY_SETTINGS
+@given(terms=terms_strategy(revenue=True), data=st.data())
+def test_revenue_share_never_changes_what_the_city_pays(terms, data):
+    observations = draw_observations(data.draw, terms)
+    without = replace(terms, revenue_share=None)
+    kept = {key: value for key, value in observations.items() if key[1] != terms.revenue_share.kpi}
+    assert not_to_exceed(terms) == not_to_exceed(without)
+    assert settle(terms, observations).totals.paid == settle(without, kept).totals.paid

@@ -178,7 +178,7 @@ def test_invalid_vehicles_are_refused_over_the_api_with_the_field_message_and_no
 
 
 @pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"end_date": "2025-12-31"}, "end_date", "The end date must be after the start date (2026-01-01)."),
+    ({"end_date": "2025-12-31"}, "end_date", "The end date must be after the start date (1 Jan 2026)."),
     ({"ceiling": "0"}, "ceiling", "The ceiling must be more than zero."),
     ({"ceiling": "-5"}, "ceiling", "The ceiling must be more than zero."),
     ({"ceiling": "12.345"}, "ceiling", "at most 2 decimals"),
@@ -342,7 +342,7 @@ def test_renewal_is_refused_after_expiry(app, client, login, api_token, monkeypa
     assert client.post(f"/api/v1/vehicles/{vehicle_id}/renew", headers=admin).get_json()["end_date"] == "2028-06-30"
     monkeypatch.setattr(vehicle_models, "today", lambda: date(2028, 7, 1))
     late = client.post(f"/api/v1/vehicles/{vehicle_id}/renew", headers=admin)
-    assert late.status_code == 409 and "expired on 2028-06-30" in late.get_json()["error"]["message"]
+    assert late.status_code == 409 and "expired on 30 Jun 2028" in late.get_json()["error"]["message"]
     login("admin@gpsr.example")
     client.post(f"/c/gpsr/vehicles/{vehicle_id}/renew")
     assert fetch(select(Vehicle.end_date).where(Vehicle.id == vehicle_id)) == date(2028, 6, 30)
@@ -357,7 +357,7 @@ def test_a_vehicle_past_its_end_date_is_expired_without_a_job(app, client, login
     assert fetch(select(Vehicle.status).where(Vehicle.id == vehicle.id)) == "active"  # nothing was written
     login("approver@tempe.example")
     page = _text(client.get(f"/c/gpsr/vehicles/{vehicle.id}"))
-    assert "expired on 2028-12-31" in page and "You can buy under" not in page
+    assert "expired on 31 Dec 2028" in page and "You can buy under" not in page
     assert f"/c/gpsr/vehicles/{vehicle.id}" not in client.get("/c/gpsr/").get_data(as_text=True)
     assert "GPSR-2026-001" not in client.get(f"/c/gpsr/listings/{led_id}").get_data(as_text=True)
     with app.app_context():
@@ -558,7 +558,8 @@ def test_vehicle_pages_issue_a_bounded_number_of_queries(app, client, login, cou
 
 # --- lost races: the loser gets 409 with what happened, who did it and when ---------------------------
 
-ACTIVATED = (r"This vehicle was activated at \d\d:\d\d( on \d{4}-\d\d-\d\d)? by GPSR Program Office, "
+ACTIVATED = (r"This vehicle was activated at \d{1,2}:\d\d [AP]M MST( on \d{1,2} [A-Z][a-z]{2} \d{4})? "
+             r"by GPSR Program Office, "
              r"so it cannot be activated now\.")
 
 
@@ -627,4 +628,4 @@ def test_a_renewal_is_audited_with_the_end_dates(app, client, api_token):
     assert client.post(f"/api/v1/vehicles/{vehicle_id}/renew", headers=admin).get_json()["end_date"] == "2029-06-30"
     event = fetch(select(AuditEvent).where(AuditEvent.action == "vehicle.renewed", AuditEvent.object_id == vehicle_id))
     assert event.after == {"status": "active", "end_date": "2029-06-30", "renewals_exercised": 1}
-    assert event.reason == "Renewal option 1 of 1: the end date moves from 2028-12-31 to 2029-06-30."
+    assert event.reason == "Renewal option 1 of 1: the end date moves from 31 Dec 2028 to 30 Jun 2029."

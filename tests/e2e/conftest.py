@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -205,4 +206,40 @@ def journey(request, server, browser):
     run.close()
 
 
-__all__ = ["Actor", "Journey", "Server"]
+# --- the demo data: ids the tests need to build URLs ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ids:
+    listing: int          # Adaptive LED street lighting (proven, covered by the vehicle)
+    submitted: int        # a listing awaiting approval
+    vehicle: int          # GPSR-2026-001
+    pilot: int            # Mesa's verified pilot
+    performance_order: int  # Mesa's active pay-for-performance order
+    pending_order: int    # Tempe's order awaiting its approver
+    approved_invoice: int  # an invoice of Mesa's performance order, approved and waiting to be paid
+
+
+@pytest.fixture(scope="session")
+def ids(server) -> Ids:
+    import sqlite3
+
+    with sqlite3.connect(f"file:{server.database}?mode=ro", uri=True) as conn:
+        def one(sql: str, *params) -> int:
+            return conn.execute(sql, params).fetchone()[0]
+
+        gpsr = one("SELECT id FROM consortium WHERE slug = 'gpsr'")
+        return Ids(
+            listing=one("SELECT id FROM listing WHERE consortium_id = ? AND title = ?", gpsr,
+                        "Adaptive LED street lighting"),
+            submitted=one("SELECT id FROM listing WHERE consortium_id = ? AND status = 'submitted'", gpsr),
+            vehicle=one("SELECT id FROM vehicle WHERE number = 'GPSR-2026-001'"),
+            pilot=one("SELECT id FROM pilot WHERE title = 'Adaptive LED street lighting in Dobson Ranch'"),
+            performance_order=one("SELECT id FROM purchase_order WHERE po_number = 'MSA-2026-0311'"),
+            pending_order=one("SELECT id FROM purchase_order WHERE po_number = 'TMP-2026-0057'"),
+            approved_invoice=one("SELECT invoice.id FROM invoice JOIN purchase_order ON purchase_order.id = "
+                                 "invoice.order_id WHERE po_number = 'MSA-2026-0311' AND invoice.status = 'approved'"),
+        )
+
+
+__all__ = ["Actor", "Ids", "Journey", "Server"]

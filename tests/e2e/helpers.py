@@ -94,10 +94,12 @@ class Journey:
         self._step = 0
 
     def person(self, email: str | None = None, *, js: bool = True, login: bool = True,
-               bypass_csp: bool = False) -> Actor:
-        """A new browser context for `email` (signed in through the form), or an anonymous visitor."""
+               bypass_csp: bool = False, width: int | None = None) -> Actor:
+        """A new browser context for `email` (signed in through the form), or an anonymous visitor;
+        `width` sets the window's width in CSS pixels (a phone is 390)."""
+        viewport = {**VIEWPORT, "width": width} if width else VIEWPORT
         context = self.browser.new_context(
-            base_url=self.server.base_url, java_script_enabled=js, viewport=VIEWPORT, bypass_csp=bypass_csp,
+            base_url=self.server.base_url, java_script_enabled=js, viewport=viewport, bypass_csp=bypass_csp,
             locale="en-US", timezone_id="UTC",
         )
         context.set_default_timeout(15_000)

@@ -5,43 +5,12 @@ is written to `axe-report.json` next to its screenshot."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 
 from tests.e2e.helpers import blocking, describe, fill_fields, follow, run_axe, save_axe_report
 
 pytestmark = pytest.mark.e2e
-
-
-@dataclass(frozen=True)
-class Ids:
-    listing: int          # Adaptive LED street lighting (proven, covered by the vehicle)
-    submitted: int        # a listing awaiting approval
-    vehicle: int          # GPSR-2026-001
-    pilot: int            # Mesa's verified pilot
-    performance_order: int  # Mesa's active pay-for-performance order
-    pending_order: int    # Tempe's order awaiting its approver
-
-
-@pytest.fixture(scope="module")
-def ids(server) -> Ids:
-    import sqlite3
-
-    with sqlite3.connect(f"file:{server.database}?mode=ro", uri=True) as conn:
-        def one(sql: str, *params) -> int:
-            return conn.execute(sql, params).fetchone()[0]
-
-        gpsr = one("SELECT id FROM consortium WHERE slug = 'gpsr'")
-        return Ids(
-            listing=one("SELECT id FROM listing WHERE consortium_id = ? AND title = ?", gpsr,
-                        "Adaptive LED street lighting"),
-            submitted=one("SELECT id FROM listing WHERE consortium_id = ? AND status = 'submitted'", gpsr),
-            vehicle=one("SELECT id FROM vehicle WHERE number = 'GPSR-2026-001'"),
-            pilot=one("SELECT id FROM pilot WHERE title = 'Adaptive LED street lighting in Dobson Ranch'"),
-            performance_order=one("SELECT id FROM purchase_order WHERE po_number = 'MSA-2026-0311'"),
-            pending_order=one("SELECT id FROM purchase_order WHERE po_number = 'TMP-2026-0057'"),
-        )
 
 
 # (name, who, path): pages as they are

@@ -127,7 +127,8 @@ def test_a_step_the_person_may_not_take_answers_like_the_post(client, login, mes
     assert "Decline order" not in _text(forbidden).split("<main", 1)[-1]
     wrong_state = client.get(f"/c/gpsr/orders/{mesa_orders['active']}/cancel")
     assert wrong_state.status_code == 409
-    assert re.search(r"This order was accepted at [0-9:]+ by ParkSense Sales, so it cannot be cancelled now\.",
+    assert re.search(r"This order was accepted at [0-9:]+ [AP]M MST by ParkSense Sales, "
+                     r"so it cannot be cancelled now\.",
                      _text(wrong_state))
     assert client.post(f"/c/gpsr/orders/{mesa_orders['active']}/cancel").status_code == 409
 
@@ -135,7 +136,7 @@ def test_a_step_the_person_may_not_take_answers_like_the_post(client, login, mes
     assert cancelled.status_code == 302
     again = client.get(f"/c/gpsr/orders/{mesa_orders['draft']}/cancel")
     assert again.status_code == 409
-    assert re.search(r"This order was cancelled at [0-9:]+ by Mesa Buyer, so it cannot be cancelled now.",
+    assert re.search(r"This order was cancelled at [0-9:]+ [AP]M MST by Mesa Buyer, so it cannot be cancelled now.",
                      _text(again)), _text(again)[:3000]
     login("vendor@parksense.example")
     assert client.get(f"/c/gpsr/orders/{mesa_orders['active']}/complete").status_code == 403

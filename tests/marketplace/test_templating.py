@@ -13,15 +13,15 @@ MOMENT = datetime(2026, 12, 1, 6, 54, tzinfo=UTC)
 def test_a_timestamp_is_shown_in_the_consortiums_zone(app):
     with app.test_request_context("/"):
         g.consortium = SimpleNamespace(time_zone="America/Phoenix")
-        assert when(MOMENT) == "2026-11-30 23:54 MST"
+        assert when(MOMENT) == "30 Nov 2026, 11:54 PM MST"
         g.consortium = SimpleNamespace(time_zone="America/Denver")
-        assert when(MOMENT) == "2026-11-30 23:54 MST"
+        assert when(MOMENT) == "30 Nov 2026, 11:54 PM MST"
         g.consortium = SimpleNamespace(time_zone="Europe/Berlin")
-        assert when(MOMENT) == "2026-12-01 07:54 CET"
+        assert when(MOMENT) == "1 Dec 2026, 7:54 AM CET"
 
 
 def test_without_a_consortium_or_with_a_bad_zone_times_are_utc(app):
     with app.test_request_context("/"):
-        assert when(MOMENT) == "2026-12-01 06:54 UTC"
+        assert when(MOMENT) == "1 Dec 2026, 6:54 AM UTC"
         g.consortium = SimpleNamespace(time_zone="Mars/Olympus")
-        assert when(MOMENT) == "2026-12-01 06:54 UTC"
+        assert when(MOMENT) == "1 Dec 2026, 6:54 AM UTC"
