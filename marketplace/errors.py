@@ -6,6 +6,8 @@ into `{"error": {"code", "message", "fields"?}}` with the status below.
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
@@ -93,6 +95,16 @@ _MESSAGES = {
 }
 
 
+def _too_many(limit: str | None) -> str:
+    """The 429 sentence: Flask-Limiter describes the limit as "5 per 15 minute"; say it as people would."""
+    match = re.fullmatch(r"(\d+) per (\d+ )?(second|minute|hour|day)s?", (limit or "").strip())
+    if not match:
+        return _MESSAGES[429]
+    count, amount, unit = match.group(1), (match.group(2) or "1 ").strip(), match.group(3)
+    span = f"{unit}" if amount == "1" else f"{amount} {unit}s"
+    return f"Too many attempts: at most {count} per {span}. Please wait a while and try again."
+
+
 def _render(status: int, message: str | None = None):
     db.session.rollback()
     message = message or _MESSAGES.get(status, "Error")
@@ -117,7 +129,9 @@ def register_error_handlers(app: Flask) -> None:
         if err.code == 401 and not wants_json():
             db.session.rollback()
             return current_app.login_manager.unauthorized()
-        description = err.description if err.code in (400, 409, 413, 429) and err.description else None
+        description = err.description if err.code in (400, 409, 413) and err.description else None
+        if err.code == 429:
+            description = _too_many(err.description)
         if err.code == 400 and getattr(err, "description", "").startswith("The CSRF"):
             description = "Your form expired or was sent from another site. Please try again."
         return _render(err.code or 500, description)

@@ -76,7 +76,7 @@ def test_login_is_throttled_after_repeated_failures(client):
         assert response.status_code == 200
     response = client.post("/login", data={"email": "buyer@mesa.example", "password": "demo-password"})
     assert response.status_code == 429
-    assert b"Too many attempts" in response.data
+    assert b"Too many attempts: at most 5 per 15 minutes. Please wait a while and try again." in response.data
 
 
 def test_successful_logins_are_not_throttled(client):
