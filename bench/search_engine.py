@@ -1,9 +1,15 @@
-"""Micro-benchmark for the Whoosh catalog search engine (``catalog/search/engine/``).
+"""Micro-benchmark for a catalog search engine on its own: Whoosh (``catalog/search/engine/``) or
+PostgreSQL (``catalog/search/pg/``), without Flask.
 
 Not a test. Generates N synthetic smart-city listings (seeded, so runs are comparable), times a full
 rebuild, then times a mix of 1-3 word queries with and without facet filters::
 
     python bench/search_engine.py --n 50000
+    python bench/search_engine.py --n 50000 --engine postgres --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+PostgreSQL needs a database of its own: its schema is dropped and migrated afresh (so the name must
+contain "bench"), and the documents' foreign key to listings is dropped (these listings exist only as
+documents).
 """
 
 from __future__ import annotations
@@ -15,11 +21,15 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalog.search import WhooshEngine  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from catalog.search import PostgresEngine, SearchEngine, WhooshEngine  # noqa: E402
 
 CATEGORY_WORDS = {
     "lighting": """led streetlight street lighting luminaire dimming controller photocell adaptive node retrofit pole
@@ -177,7 +187,43 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def _timed(index: WhooshEngine, searches: list[dict]) -> tuple[list[float], list[int]]:
+@contextmanager
+def _engine(args, folder: Path) -> Iterator[tuple[SearchEngine, Callable[[], None]]]:
+    """The engine asked for, and what makes its writes visible (a commit on PostgreSQL)."""
+    if args.engine == "whoosh":
+        yield WhooshEngine(args.index_dir or folder / "index"), lambda: None
+        return
+    from flask_migrate import upgrade
+
+    from bench.search import quiet_logs, reset_database
+    from marketplace import create_app
+
+    if not args.database_url:
+        raise SystemExit("--engine postgres needs --database-url postgresql+psycopg://...")
+    reset_database(args.database_url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "SEARCH_INDEX_DIR": str(folder / "index"),
+                      "TESTING": False})
+    with app.app_context():
+        upgrade()
+    quiet_logs()
+    database = create_engine(args.database_url)
+    try:
+        with database.connect() as connection:
+            connection.execute(text("ALTER TABLE search_document "
+                                    "DROP CONSTRAINT fk_search_document_listing_id_listing"))
+            connection.commit()
+
+            def commit() -> None:
+                connection.commit()
+                connection.execute(text("ANALYZE search_document"))  # as autovacuum would, soon
+                connection.commit()
+
+            yield PostgresEngine(lambda: connection), commit
+    finally:
+        database.dispose()
+
+
+def _timed(index: SearchEngine, searches: list[dict]) -> tuple[list[float], list[int]]:
     timings, totals = [], []
     for kwargs in searches:
         started = time.perf_counter()
@@ -198,16 +244,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--searches", type=int, default=500)
     parser.add_argument("--consortia", type=int, default=4)
     parser.add_argument("--vendors", type=int, default=400)
-    parser.add_argument("--index-dir", help="keep the index here instead of a temporary directory")
+    parser.add_argument("--index-dir", help="keep the Whoosh index here instead of a temporary directory")
+    parser.add_argument("--engine", choices=("whoosh", "postgres"), default="whoosh")
+    parser.add_argument("--database-url", help="for --engine postgres: a database whose name contains 'bench'")
     args = parser.parse_args(argv)
 
     docs = make_listings(args.n, args.consortia, args.vendors)
     searches = make_searches(args.searches, args.consortia, args.vendors)
-    with tempfile.TemporaryDirectory(prefix="catalog-bench-") as tmp:
-        index = WhooshEngine(args.index_dir or Path(tmp) / "index")
+    with tempfile.TemporaryDirectory(prefix="catalog-bench-") as tmp, _engine(args, Path(tmp)) as (index, commit):
         started = time.perf_counter()
         index.rebuild(docs, total=len(docs))
-        print(f"rebuild: {len(docs)} listings in {time.perf_counter() - started:.1f} s")
+        commit()
+        print(f"{args.engine} rebuild: {len(docs)} listings in {time.perf_counter() - started:.1f} s")
 
         started = time.perf_counter()
         index.search(1)
@@ -226,6 +274,7 @@ def main(argv: list[str] | None = None) -> None:
 
         started = time.perf_counter()
         index.index(docs[:100])
+        commit()
         upsert_ms = (time.perf_counter() - started) * 1000
         print(f"index() of 100 listings: {upsert_ms:.0f} ms")
         print(_summary("  searches after the index() (new index version, caches start empty)",

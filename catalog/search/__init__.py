@@ -1,4 +1,4 @@
-"""Catalog search, behind one interface so the engine (Whoosh today) can be replaced.
+"""Catalog search, behind one interface, served by one of two engines (``SEARCH_ENGINE``).
 
 The rest of the application uses only this package (import-linter forbids ``catalog.search.engine``
 outside it):
@@ -10,11 +10,17 @@ outside it):
 - ``reindex(progress)`` rebuilds the index from the database (``flask catalog reindex``);
 - ``touch_listing(session, id)`` marks a listing for re-indexing after the next commit (flushes of
   listings, price items and pilots mark theirs already: see ``services``);
-- ``SearchEngine`` is what an engine provides; ``get_engine()`` is the app's engine, and
-  ``WhooshEngine`` the one engine so far.
+- ``SearchEngine`` is what an engine provides; ``get_engine()`` is the app's engine:
+  ``WhooshEngine`` (an index folder, the default on SQLite) or ``PostgresEngine`` (rows of the
+  application's PostgreSQL database, written in the same transaction as the listing change; the
+  default on PostgreSQL).
 
-Modules: ``query`` (cleaning what users typed), ``results`` (results, ranking and facet counts),
-``services`` (the database side: indexing after commit, rebuilds), ``cli``, and ``engine`` (Whoosh).
+Both engines answer the same query the same way (``tests/catalog/search/test_engine_contract.py``):
+they share the cleaning (``query``), the grammar with its synonym groups (``syntax``, ``synonyms``),
+what a listing's text is (``fields``) and the "did you mean" rules (``spelling``). Other modules:
+``results`` (results, ranking and facet counts for Whoosh), ``services`` (the database side: writing
+documents, rebuilds), ``models`` (the PostgreSQL engine's tables), ``cli``, ``engine`` (Whoosh) and
+``pg`` (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -23,23 +29,29 @@ from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
 from catalog.search.engine import WhooshEngine
+from catalog.search.pg import PostgresEngine
 from catalog.search.query import MAX_PER_PAGE, SORTS, clean_query, sort_order
 from catalog.search.results import FACETS, IndexUnavailable, SearchResult
 from catalog.search.services import get_engine, load_published, reindex, search, touch_listing
+from catalog.search.synonyms import SYNONYMS, Synonyms, synonym_table
 
 __all__ = [
-    "FACETS", "MAX_PER_PAGE", "SORTS", "IndexUnavailable", "SearchEngine", "SearchResult", "WhooshEngine",
-    "clean_query", "get_engine", "load_published", "reindex", "search", "sort_order", "touch_listing",
+    "FACETS", "MAX_PER_PAGE", "SORTS", "SYNONYMS", "IndexUnavailable", "PostgresEngine", "SearchEngine",
+    "SearchResult", "Synonyms", "WhooshEngine", "clean_query", "get_engine", "load_published", "reindex", "search",
+    "sort_order", "synonym_table", "touch_listing",
 ]
 
 
 @runtime_checkable
 class SearchEngine(Protocol):
-    """A full-text index of published listings, fed plain dicts (shape: ``services.document``).
+    """A full-text index of published listings, fed plain dicts (shape: ``fields``).
 
     It is derived data: ``rebuild`` recreates it from the database at any time, and every other
     method raises ``IndexUnavailable`` (after logging why) when the index cannot be used, so the
-    caller rebuilds and retries. One instance per process and index, safe to share between threads.
+    caller rebuilds and retries (the Whoosh engine; the PostgreSQL engine's index is part of the
+    database, so it cannot fall behind it). One instance per process and index, safe to share
+    between threads. An engine whose ``in_transaction`` is true writes in the caller's transaction:
+    ``services.search`` first writes the documents the transaction changed.
     """
 
     def index(self, docs: Iterable[dict]) -> int:

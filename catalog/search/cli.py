@@ -1,4 +1,5 @@
-"""`flask --app marketplace catalog ...`: rebuild the search index from the database."""
+"""`flask --app marketplace catalog ...`: rebuild the search index from the database (the Whoosh
+folder, or the PostgreSQL engine's rows, committed at the end)."""
 
 from __future__ import annotations
 
@@ -31,4 +32,5 @@ def reindex_command() -> None:
             click.echo(f"Indexing: {indexed} of {total} listings", err=True)
 
         done = services.reindex(progress=report)
+    db.session.commit()  # the PostgreSQL engine rebuilds its rows in this transaction
     click.echo(f"Indexed {done} published listings.")

@@ -27,7 +27,7 @@ SORTS = ("relevance", "price", "newest")
 # Everything but word characters, whitespace, double quotes (phrases), hyphens and dots ("2.0.1")
 # is query syntax we do not offer: fields, wildcards, ranges, boosts, groups, fuzzy terms.
 _QUERY_JUNK = re.compile(r'[^\w\s".\-]')
-_QUERY_TOKEN = re.compile(r'"[^"]*"|[^\s"]+')
+QUERY_TOKEN = re.compile(r'"[^"]*"|[^\s"]+')
 WORD = re.compile(r"[^\W\d_]+")
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -99,7 +99,7 @@ def clean_query(q: object) -> str:
     text = unicodedata.normalize("NFC", _QUERY_JUNK.sub(" ", q[:MAX_QUERY_CHARS]))
     if text.count('"') % 2:
         text = text.replace('"', " ")
-    tokens = [t for t in _QUERY_TOKEN.findall(text) if re.search(r"[^\W_]", t)]
+    tokens = [t for t in QUERY_TOKEN.findall(text) if re.search(r"[^\W_]", t)]
     return " ".join(tokens[:MAX_QUERY_TERMS])
 
 

@@ -1,9 +1,12 @@
-"""Keep the search index in step with the database: derived data, written only after commit.
+"""Keep the search index in step with the database: derived data, rebuilt from it at will.
 
 Any flush that touches a listing, one of its price items or a pilot marks that listing; just
-before the commit the documents are built from the database, and only after the commit succeeds
-are they written to the index (published listings indexed, all others removed). A rollback
-discards the marks. `reindex()` rebuilds the whole index from the database at any time.
+before the commit the documents are built from the database (published listings indexed, all others
+removed). On PostgreSQL they are written to ``search_document`` right then, in the same transaction
+as the change (whichever engine serves: switching engines never finds stale rows), and a search by
+the PostgreSQL engine first writes the marks of its own transaction. The Whoosh index, a folder on
+one machine, is written only after the commit succeeds. A rollback discards the marks and the rows.
+`reindex()` rebuilds the engine's whole index from the database at any time.
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ from contextlib import contextmanager
 from itertools import chain
 from typing import TYPE_CHECKING
 
-from flask import current_app
-from sqlalchemy import event, func, select
+from flask import current_app, has_app_context
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.listings.models import Listing, PriceItem
 from catalog.pilots.models import Pilot, proven_clause
+from catalog.search import pg
 from catalog.search.engine import WhooshEngine
 from catalog.search.results import IndexUnavailable, SearchResult
+from catalog.search.synonyms import synonym_table
 from marketplace.extensions import db
 
 if TYPE_CHECKING:
@@ -32,24 +38,46 @@ log = logging.getLogger(__name__)
 _TOUCHED = "catalog.touched"
 _READY = "catalog.ready"
 BATCH = 1000  # listings read from the database at a time by a rebuild (and a step of its progress)
-ENGINES: dict[str, Callable[[str], SearchEngine]] = {"whoosh": WhooshEngine}
+# Transaction-level advisory locks on (this number, listing id): two transactions touching the same
+# listing write its document one after the other, each from what the other committed.
+DOCUMENT_LOCK = 7_401_118
+
+
+def _whoosh() -> SearchEngine:
+    return WhooshEngine(current_app.config["SEARCH_INDEX_DIR"], synonyms=_synonyms())
+
+
+def _postgres() -> SearchEngine:
+    return pg.PostgresEngine(lambda: db.session.connection(), synonyms=_synonyms())
+
+
+def _synonyms():
+    return synonym_table(current_app.config.get("SEARCH_SYNONYMS"))
+
+
+ENGINES: dict[str, Callable[[], SearchEngine]] = {"whoosh": _whoosh, "postgres": _postgres}
+
+
+def engine_name() -> str:
+    """``SEARCH_ENGINE`` (checked and defaulted by ``marketplace.config``)."""
+    return current_app.config.get("SEARCH_ENGINE") or "whoosh"
 
 
 def get_engine() -> SearchEngine:
-    """The engine (``SEARCH_ENGINE``, default Whoosh) on this app's `SEARCH_INDEX_DIR`, opened once
-    per process."""
+    """The app's engine, opened once per process: Whoosh on `SEARCH_INDEX_DIR`, or PostgreSQL on the
+    app's database (``SEARCH_ENGINE``)."""
     engines = current_app.extensions.setdefault("catalog_indexes", {})
-    path = current_app.config["SEARCH_INDEX_DIR"]
-    if path not in engines:
-        name = current_app.config.get("SEARCH_ENGINE", "whoosh")
+    name = engine_name()
+    key = current_app.config["SEARCH_INDEX_DIR"] if name == "whoosh" else name
+    if key not in engines:
         if name not in ENGINES:
             raise RuntimeError(f"SEARCH_ENGINE must be one of {sorted(ENGINES)}, not {name!r}")
-        engines[path] = ENGINES[name](path)
-    return engines[path]
+        engines[key] = ENGINES[name]()
+    return engines[key]
 
 
 def touch_listing(session: Session, listing_id: int | None) -> None:
-    """Mark a listing for re-indexing after the next commit."""
+    """Mark a listing for re-indexing at the next commit."""
     if listing_id is not None:
         session.info.setdefault(_TOUCHED, set()).add(listing_id)
 
@@ -65,11 +93,32 @@ def _collect(session: Session, flush_context) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _prepare(session: Session) -> None:
+    session.flush()  # changes not flushed yet mark their listings now (the commit would flush them next)
+    ready = _write_touched(session)
+    if ready is not None and has_app_context() and engine_name() == "whoosh":
+        session.info[_READY] = ready
+
+
+def _write_touched(session: Session) -> tuple[list[dict], list[int]] | None:
+    """Build the documents of the marked listings (and forget the marks); on PostgreSQL, write them
+    to ``search_document`` in the session's transaction. Returns (documents, ids of the listings
+    that are not published), or None when nothing was marked."""
     if not session.info.get(_TOUCHED):
-        return
+        return None
     session.flush()
-    ids = session.info.pop(_TOUCHED, set())
-    session.info[_READY] = _documents(session, ids)
+    ids = sorted(session.info.pop(_TOUCHED, set()))
+    connection = session.connection()
+    on_postgres = connection.dialect.name == "postgresql"
+    if on_postgres:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key, id) FROM unnest(CAST(:ids AS integer[])) AS id"),
+                           {"key": DOCUMENT_LOCK, "ids": ids})
+    # Read by a session of its own, after the locks: the rows as they are now (this transaction's
+    # changes, and what another one committed meanwhile), not objects the caller loaded earlier.
+    with _reading_session(connection) as reader:
+        docs, gone = _documents(reader, ids)
+    if on_postgres:
+        pg.write(connection, docs, gone)
+    return docs, gone
 
 
 @event.listens_for(Session, "after_commit")
@@ -102,7 +151,7 @@ def _discard(session: Session) -> None:
 
 
 def document(listing: Listing, proven: bool) -> dict:
-    """A listing as the engines index it (plain data: see ``WhooshEngine``)."""
+    """A listing as the engines index it (plain data: see ``catalog.search.fields``)."""
     return {
         "id": listing.id,
         "consortium_id": listing.consortium_id,
@@ -172,11 +221,13 @@ def count_published(session: Session) -> int:
 
 
 @contextmanager
-def _reading_session() -> Iterator[Session]:
+def _reading_session(connection: Connection | None = None) -> Iterator[Session]:
     """A session of its own on the current transaction's connection: it sees what the caller sees
     (uncommitted rows included), and emptying it leaves the caller's objects attached (a rebuild
-    may run in the middle of a request that still uses them)."""
-    session = Session(bind=db.session.connection())
+    may run in the middle of a request that still uses them). Closing it leaves the transaction as
+    it is ("rollback_only"; by default, inside a savepoint, closing would roll back what the
+    PostgreSQL engine's rebuild wrote meanwhile)."""
+    session = Session(bind=connection or db.session.connection(), join_transaction_mode="rollback_only")
     try:
         yield session
     finally:
@@ -187,7 +238,7 @@ def reindex(progress: Callable[[int], object] | None = None) -> int:
     """Rebuild the whole index from the database; returns the number of listings indexed.
 
     ``progress(n)`` is called after each batch of ``n`` listings is indexed (the shape of
-    ``tqdm.update``)."""
+    ``tqdm.update``). The PostgreSQL engine rebuilds in the current transaction: commit it."""
     with _reading_session() as session:
         total = count_published(session)
         done = get_engine().rebuild(published_documents(session, progress), total=total)
@@ -198,9 +249,13 @@ def reindex(progress: Callable[[int], object] | None = None) -> int:
 
 def search(consortium_id: int, q: str = "", **filters) -> SearchResult:
     """Search the consortium's published listings (``filters``: see ``SearchEngine.search``). A
-    missing, corrupt or stale index is rebuilt from the database (and logged), so the catalog
-    always answers."""
+    missing, corrupt or stale Whoosh index is rebuilt from the database (and logged), so the
+    catalog always answers; the PostgreSQL engine's rows are never stale (it first writes the
+    changes of the current transaction)."""
     engine = get_engine()
+    if getattr(engine, "in_transaction", False):
+        _write_touched(db.session())
+        return engine.search(consortium_id, q, **filters)
     if current_app.extensions.get("catalog_index_stale"):
         reindex()
     try:

@@ -203,7 +203,8 @@ def test_misspelled_search_suggests_and_facets_combine(app, client):
     assert [r["title"] for r in both.get_json()["results"]] == ["Street parking sensors"]
 
 
-def test_corrupt_index_is_rebuilt_and_the_page_answers(app, client):
+def test_corrupt_index_is_rebuilt_and_the_page_answers(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "SEARCH_ENGINE", "whoosh")  # an index folder to damage, on PostgreSQL too
     with app.test_request_context():
         make_listing("published", title="Smart waste bins", category="waste")
     assert "Smart waste bins" in client.get("/c/gpsr/catalog?q=waste").get_data(as_text=True)

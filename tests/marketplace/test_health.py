@@ -26,6 +26,13 @@ def indexed(app, _transaction):
         reindex()
 
 
+@pytest.fixture
+def whoosh(app, monkeypatch):
+    """These tests break Whoosh's folder index on purpose: pin that engine (on PostgreSQL the default is the
+    database's own full-text index)."""
+    monkeypatch.setitem(app.config, "SEARCH_ENGINE", "whoosh")
+
+
 @pytest.fixture(autouse=True)
 def _no_remembered_smtp_probes():
     health._smtp_probes.clear()
@@ -54,8 +61,9 @@ def test_a_healthy_node_answers_200_with_every_part(app, client, indexed):
     assert "Set-Cookie" not in response.headers
 
 
-def test_the_database_down_answers_503(app, client, indexed, tmp_path):
-    """A real driver error: the session points at a database file in a folder that does not exist."""
+def test_the_database_down_answers_503(app, client, whoosh, indexed, tmp_path):
+    """A real driver error: the session points at a database file in a folder that does not exist. (The
+    search index is Whoosh's own folder here, so it stays usable; PostgreSQL's would fail with the database.)"""
     broken = create_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'marketplace.db'}")
     test_session = db.session  # the test's transaction (see conftest._transaction), put back below
     db.session = scoped_session(sessionmaker(bind=broken))
@@ -73,7 +81,7 @@ def test_the_database_down_answers_503(app, client, indexed, tmp_path):
     assert "no-such-folder" not in response.get_data(as_text=True)  # the public answer names no paths
 
 
-def test_a_search_index_that_cannot_be_opened_answers_503(client):
+def test_a_search_index_that_cannot_be_opened_answers_503(client, whoosh):
     """No index built yet (every test starts without one): the node must not take traffic."""
     response = client.get("/healthz")
     assert response.status_code == 503

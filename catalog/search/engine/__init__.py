@@ -2,7 +2,8 @@
 
 Nothing outside ``catalog.search`` imports this package (import-linter checks it): the rest of the
 application goes through ``catalog.search``, whose ``SearchEngine`` interface this engine implements,
-so another engine (PostgreSQL full-text search) can take its place.
+as the PostgreSQL engine (``catalog.search.pg``) does. Both take a query's meaning from
+``catalog.search.syntax`` (compiled here by ``evaluation.whoosh_query``).
 
 - ``index``: ``WhooshEngine``, the index on disk (writing, rebuilding, searching, health);
 - ``schema``: the Whoosh schema and how a listing dict becomes field values;

@@ -1,14 +1,41 @@
-"""Evaluating a parsed Whoosh query with set operations over a snapshot's postings, and finding the
-closest known word for "did you mean"."""
+"""A query tree (``catalog.search.syntax``) as a Whoosh query, evaluated with set operations over a
+snapshot's postings; and the candidates for "did you mean"."""
 
 from __future__ import annotations
 
 from whoosh import query as wq
-from whoosh.support.levenshtein import damerau_levenshtein
 
-from catalog.search.engine.schema import TEXT_FIELDS, spellable
+from catalog.search import syntax
+from catalog.search.engine.schema import TEXT_FIELDS, stems
 from catalog.search.engine.snapshot import Snapshot
 from catalog.search.results import all_of
+from catalog.search.spelling import MAX_DISTANCE, closest
+
+# Words within MAX_DISTANCE edits looked at: all of them in practice (Whoosh's corrector keeps the
+# alphabetically last ones beyond this many).
+SUGGESTION_CANDIDATES = 5000
+
+
+def whoosh_query(node: syntax.Node) -> wq.Query:
+    """The Whoosh query of a query tree: a word is each of its (stemmed) tokens in any text field,
+    a phrase its tokens in a row in one field (the body has no positions: there, all of them)."""
+    if isinstance(node, syntax.Term):
+        words = [stem for token in node.tokens for stem in stems(token)]
+        if not words:
+            return wq.NullQuery
+        if node.phrase and len(words) > 1:
+            return wq.Or([wq.Phrase(field, words) for field in TEXT_FIELDS])
+        terms = [wq.Or([wq.Term(field, word) for field in TEXT_FIELDS]) for word in words]
+        return terms[0] if len(terms) == 1 else wq.And(terms)
+    if isinstance(node, syntax.All):
+        return wq.And([whoosh_query(child) for child in node.children])
+    if isinstance(node, syntax.Any):
+        return wq.Or([whoosh_query(child) for child in node.children])
+    if isinstance(node, syntax.Not):
+        return wq.Not(whoosh_query(node.child))
+    if isinstance(node, syntax.AndNot):
+        return wq.AndNot(whoosh_query(node.positive), whoosh_query(node.negative))
+    return wq.AndMaybe(whoosh_query(node.required), whoosh_query(node.optional))
 
 
 def evaluate(snap: Snapshot, node: wq.Query, universe: frozenset[int]):
@@ -64,10 +91,7 @@ def _is_multifield_word(children: list[wq.Query]) -> bool:
 
 
 def closest_word(snap: Snapshot, consortium: str, word: str) -> str | None:
-    """The consortium's indexed word nearest to ``word`` (edit distance <= 2, then most frequent)."""
-    ranked = []
-    for candidate in snap.vocabulary(consortium).suggest(word, limit=50, maxdist=2):
-        if candidate != word and spellable(candidate):
-            frequency = snap.reader.doc_frequency("spell", f"{consortium}:{candidate}")
-            ranked.append((damerau_levenshtein(word, candidate), -frequency, candidate))
-    return min(ranked)[2] if ranked else None
+    """The consortium's indexed word nearest to ``word`` (``spelling.closest``)."""
+    candidates = snap.vocabulary(consortium).suggest(word, limit=SUGGESTION_CANDIDATES, maxdist=MAX_DISTANCE)
+    return closest(word, candidates,
+                   lambda words: {w: snap.reader.doc_frequency("spell", f"{consortium}:{w}") for w in words})

@@ -20,17 +20,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError
-from whoosh.qparser import AndGroup, MultifieldParser, OperatorsPlugin, OrGroup, PhrasePlugin
 
 from catalog.search.engine.directory import IndexDirectory
-from catalog.search.engine.evaluation import closest_word, evaluate
-from catalog.search.engine.schema import TEXT_FIELDS, WHOOSH_FILE, document_fields, make_schema, spellable, stems
+from catalog.search.engine.evaluation import closest_word, evaluate, whoosh_query
+from catalog.search.engine.schema import TEXT_FIELDS, WHOOSH_FILE, document_fields, make_schema, stems
 from catalog.search.engine.snapshot import Segment, Snapshot, close_quietly, postings
-from catalog.search.query import WORD, SearchRequest, search_request
+from catalog.search.query import SearchRequest, search_request
 from catalog.search.results import IndexUnavailable, SearchResult, facet_counts, restrict, top
+from catalog.search.spelling import suggest
+from catalog.search.synonyms import Synonyms, synonym_table
+from catalog.search.syntax import parse
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +45,10 @@ DEFAULT_CACHED_POSTINGS = 3_000_000
 class WhooshEngine:
     """The catalog's search index in ``index_dir`` (which need not exist until the first rebuild).
 
-    Documents are plain dicts::
-
-        {"id": int, "consortium_id": int, "title": str, "summary": str, "description": str,
-         "tags": [str], "standards": [str], "price_item_names": [str], "category": str,
-         "pricing_models": [str], "vendor_id": int, "vendor_name": str, "proven": bool,
-         "min_price": Decimal | str | None, "published_at": datetime | str | None}
-
-    (the last two, the lowest list price and the publication time, order results by price and by
-    newest; a document without them sorts last).
+    Documents are plain dicts (shape: ``catalog.search.fields``); the lowest list price and the
+    publication time order results by price and by newest (a document without them sorts last).
+    Queries mean what ``catalog.search.syntax`` says, with ``synonyms`` (default: the table in
+    ``catalog.search.synonyms``).
 
     ``index_dir`` is a symlink to the live build (see ``IndexDirectory``), so ``rebuild`` swaps a
     complete new index in atomically. Share one instance per process: it keeps an open searcher and
@@ -60,23 +56,16 @@ class WhooshEngine:
     a lock, so threads may share it too.
     """
 
-    def __init__(self, index_dir: str | Path, cached_postings: int = DEFAULT_CACHED_POSTINGS):
+    def __init__(self, index_dir: str | Path, cached_postings: int = DEFAULT_CACHED_POSTINGS,
+                 synonyms: Synonyms | None = None):
         self.directory = IndexDirectory(index_dir, own_files=WHOOSH_FILE)
         self.path = self.directory.path
         self.schema = make_schema()
+        self.synonyms = synonym_table() if synonyms is None else synonyms
         self._cached_postings = cached_postings
         self._lock = threading.RLock()
         self._current: Snapshot | None = None
         self._segments: dict[str, Segment] = {}
-        self._parsers = {"and": self._make_parser(AndGroup), "or": self._make_parser(OrGroup)}
-
-    def _make_parser(self, group) -> MultifieldParser:
-        # Only words, "phrases" and AND/OR/NOT (WhitespacePlugin is always added): no field,
-        # wildcard, range, boost or fuzzy syntax that could be slow or reach other fields.
-        parser = MultifieldParser(list(TEXT_FIELDS), self.schema, group=group, plugins=[])
-        parser.add_plugin(PhrasePlugin())
-        parser.add_plugin(OperatorsPlugin())
-        return parser
 
     # ----------------------------------------------------------------------------------- writing
 
@@ -236,47 +225,31 @@ class WhooshEngine:
 
     def _match(self, snap: Snapshot, text: str, mode: str, universe: frozenset[int]):
         """(documents of ``universe`` matching the query, score dicts of its positive terms)."""
-        query = self._parse(text, mode)
-        if query is None:  # only stop words or operators: like an empty search
+        node = parse(text, mode, self.synonyms)
+        if node is None:  # only stop words or operators: like an empty search
             return universe, []
-        docs, scorers = evaluate(snap, query, universe)
+        docs, scorers = evaluate(snap, whoosh_query(node), universe)
         return universe.intersection(docs), scorers
-
-    def _parse(self, text: str, mode: str) -> wq.Query | None:
-        try:
-            query = self._parsers[mode].parse(text)
-        except Exception:  # a query string must never fail the search
-            log.info("query parser failed on %r; searching its words instead", text, exc_info=True)
-            words = [wq.Or([wq.Term(f, stem) for f in TEXT_FIELDS])
-                     for word in WORD.findall(text) for stem in stems(word)]
-            query = (wq.And if mode == "and" else wq.Or)(words) if words else wq.NullQuery
-        query = query.normalize()
-        if query is wq.NullQuery or next(query.iter_all_terms(), None) is None:
-            return None
-        return query
 
     def _suggest(self, snap: Snapshot, consortium: str, text: str,
                  in_consortium: frozenset[int]) -> str | None:
-        """Did you mean: the query with unknown words replaced by the closest words of this
-        consortium, if the corrected query finds something."""
-        replacements: dict[str, str] = {}
-        for word in dict.fromkeys(w.lower() for w in WORD.findall(text)):
-            if not spellable(word) or ("spell", f"{consortium}:{word}") in snap.reader:
-                continue
-            if any(not in_consortium.isdisjoint(snap.scores(TEXT_FIELDS, stem).keys())
-                   for stem in stems(word)):
-                continue  # another form of the word is indexed ("lights" for "lighting")
-            best = closest_word(snap, consortium, word)
-            if best is not None:
-                replacements[word] = best
-        if not replacements:
-            return None
-        corrected = WORD.sub(lambda m: replacements.get(m.group(0).lower(), m.group(0)), text)
-        for mode in ("and", "or"):
-            matched, _ = self._match(snap, corrected, mode, in_consortium)
-            if matched and matched is not in_consortium:
-                return corrected.replace('"', "")
-        return None
+        """Did you mean (``spelling.suggest``) with this consortium's words."""
+
+        def known(words: list[str]) -> list[str]:
+            # The word itself, or another form of it ("lights" for "lighting").
+            return [word for word in words if ("spell", f"{consortium}:{word}") in snap.reader
+                    or any(not in_consortium.isdisjoint(snap.scores(TEXT_FIELDS, stem).keys())
+                           for stem in stems(word))]
+
+        def finds(corrected: str) -> bool:
+            for mode in ("and", "or"):
+                matched, _ = self._match(snap, corrected, mode, in_consortium)
+                if matched and matched is not in_consortium:
+                    return True
+            return False
+
+        return suggest(text, known, lambda word: closest_word(snap, consortium, word), finds,
+                       self.synonyms.covers)
 
     # ------------------------------------------------------------------------- opening / health
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
+from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 
-from catalog.search.query import WORD
+from catalog.search import fields
+from catalog.search.spelling import STOP_WORDS
 
 TEXT_FIELDS = ("body", "summary", "title")  # sorted: the key of a word's cached scores
 WHOOSH_FILE = re.compile(r"_?MAIN_")  # the files of a Whoosh index named "MAIN" (the default)
-_STEM = StemmingAnalyzer()
+# Whoosh's analyser, with the stop words every engine drops (the same as Whoosh's own list).
+_STEM = StemmingAnalyzer(stoplist=STOP_WORDS)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -45,65 +47,30 @@ def make_schema() -> Schema:
 
 
 def document_fields(doc: dict) -> dict[str, str]:
-    """Turn a listing dict (shape in ``WhooshEngine``'s docstring) into Whoosh field values."""
+    """Turn a listing dict (shape in ``catalog.search.fields``) into Whoosh field values."""
     consortium = str(int(doc["consortium_id"]))
-    title = doc.get("title") or ""
-    summary = doc.get("summary") or ""
-    body = " ".join([
-        doc.get("description") or "",
-        *(doc.get("tags") or ()),
-        *(doc.get("standards") or ()),
-        *(doc.get("price_item_names") or ()),
-        doc.get("vendor_name") or "",
-    ])
-    words = {w for w in WORD.findall(f"{title} {summary} {body}".lower()) if spellable(w)}
+    price = fields.lowest_price(doc)
+    published = fields.published_at(doc)
     return {
         "id": str(int(doc["id"])),
         "consortium_id": consortium,
-        "title": title,
-        "summary": summary,
-        "body": body,
+        "title": fields.title(doc),
+        "summary": fields.summary(doc),
+        "body": fields.body(doc),
         "category": doc.get("category") or "",
         "pricing_model": ",".join(doc.get("pricing_models") or ()),
         "vendor": str(doc.get("vendor_id") or ""),
         "vendor_name": doc.get("vendor_name") or "",
         "proven": "yes" if doc.get("proven") else "no",
-        "sort_title": title.casefold().strip()[:200],
-        "min_price": _price_text(doc.get("min_price")),
-        "published": _microseconds_text(doc.get("published_at")),
-        "spell": " ".join(f"{consortium}:{w}" for w in sorted(words)),
+        "sort_title": fields.sort_title(doc),
+        "min_price": "" if price is None else str(price),
+        "published": "" if published is None else str((published - _EPOCH) // timedelta(microseconds=1)),
+        "spell": " ".join(f"{consortium}:{w}" for w in fields.spelling_words(doc)),
     }
-
-
-def _price_text(value) -> str:
-    try:
-        price = Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        price = None
-    return str(price) if price is not None and price.is_finite() and price >= 0 else ""
-
-
-def _microseconds_text(value) -> str:
-    """A datetime (naive ones are UTC) or ISO 8601 text as microseconds since 1970; else empty."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return ""
-    if not isinstance(value, datetime):
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return str((value - _EPOCH) // timedelta(microseconds=1))
 
 
 def _price(value: str) -> Decimal | None:
     return Decimal(value) if value else None
-
-
-def spellable(word: str) -> bool:
-    """Worth offering in "did you mean": neither too short nor too long, not a stop word."""
-    return 3 <= len(word) <= 30 and word not in STOP_WORDS
 
 
 def stems(word: str) -> list[str]:
