@@ -1,4 +1,5 @@
-"""JSON API for invoices (DESIGN section 7): list and submit per order, decide and pay per invoice."""
+"""JSON API for invoices (DESIGN section 7): list and submit per order, decide and pay per invoice; and the
+city's revenue-share invoices to the vendor (issued per order, paid or rejected by the vendor)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from contracts.invoices import services
-from contracts.invoices.models import INVOICE_STATUSES, MAX_INVOICE_LINES, NUMBER_MAX, Invoice
-from contracts.invoices.queries import get_invoice_or_404, order_invoices
+from contracts.invoices.models import DIRECTIONS, INVOICE_STATUSES, MAX_INVOICE_LINES, NUMBER_MAX, Invoice
+from contracts.invoices.queries import get_invoice_or_404, order_invoices, revenue_summary
 from contracts.observations.models import PERIOD_MAX
 from contracts.orders.queries import get_order_or_404
 from marketplace.api import ID, operation
@@ -32,6 +33,19 @@ INVOICE_IN = {
         "amount": _MONEY_IN,
     },
 }
+REVENUE_INVOICE_IN = {
+    "type": "object", "additionalProperties": False, "required": ["number", "issued_on", "amount"],
+    "properties": {
+        "number": {"type": "string", "minLength": 1, "maxLength": NUMBER_MAX,
+                   "description": "The city's own invoice number (unique between the city and the vendor)"},
+        "issued_on": _DATE,
+        "period": {"type": "integer", "minimum": 1, "maximum": PERIOD_MAX,
+                   "description": "A period whose revenue is verified: bills the city's share of it (or give block)"},
+        "block": {"type": "integer", "minimum": 1, "maximum": PERIOD_MAX,
+                  "description": "A settled guarantee block: bills its true-up (or give period)"},
+        "amount": _MONEY_IN,
+    },
+}
 REASON_IN = {"type": "object", "additionalProperties": False,
              "properties": {"reason": {"type": "string", "maxLength": REASON_LIMIT}}}
 PAY_IN = {"type": "object", "additionalProperties": False, "required": ["paid_on"], "properties": {"paid_on": _DATE}}
@@ -40,6 +54,11 @@ INVOICE_OUT = {
     "properties": {
         "id": ID, "order_id": ID, "number": {"type": "string"}, "issued_on": {"type": "string"},
         "period": {"type": ["integer", "null"]}, "amount": _MONEY_OUT,
+        "direction": {"type": "string", "enum": list(DIRECTIONS),
+                      "description": "vendor_to_city: the vendor bills the city; city_to_vendor: the city bills "
+                                     "the vendor for its revenue share"},
+        "billed_by": {"type": "string"}, "billed_to": {"type": "string"},
+        "block": {"type": ["integer", "null"], "description": "The guarantee block a true-up invoice is for"},
         "status": {"type": "string", "enum": list(INVOICE_STATUSES)}, "reason": {"type": ["string", "null"]},
         "lines": {"type": "array", "items": {"type": "object", "properties": {"line_id": ID, "amount": _MONEY_OUT}}},
         "submitted_by": {"type": "string"}, "decided_by": {"type": ["string", "null"]},
@@ -48,12 +67,16 @@ INVOICE_OUT = {
 }
 SUMMARY_OUT = {"type": "object", "properties": {k: _MONEY_OUT for k in ("invoiced", "approved", "paid", "outstanding",
                                                                          "waiting")}}
+REVENUE_SUMMARY_OUT = {"type": "object", "description": "The city's revenue-share invoices to the vendor",
+                       "properties": {k: _MONEY_OUT for k in ("billed", "received", "awaiting")}}
 
 
 def invoice_json(invoice: Invoice) -> dict:
     return {
         "id": invoice.id, "order_id": invoice.order_id, "number": invoice.number,
         "issued_on": invoice.issued_on.isoformat(), "period": invoice.period, "amount": f"{invoice.amount:.2f}",
+        "direction": invoice.direction, "billed_by": invoice.billed_by.name, "billed_to": invoice.billed_to.name,
+        "block": invoice.block,
         "status": invoice.status, "reason": invoice.reason,
         "lines": [{"line_id": part.order_line_id, "amount": f"{part.amount:.2f}"} for part in invoice.lines],
         "submitted_by": invoice.submitted_by.name,
@@ -64,12 +87,15 @@ def invoice_json(invoice: Invoice) -> dict:
 
 
 @operation(api, "/orders/<int:order_id>/invoices", "GET", summary="Invoices of an order, with the totals",
-           tag="invoices", response={"type": "object", "required": ["results", "totals"], "properties": {
-               "results": {"type": "array", "items": INVOICE_OUT}, "totals": SUMMARY_OUT}})
+           tag="invoices", response={"type": "object", "required": ["results", "totals", "revenue_totals"],
+                                     "properties": {"results": {"type": "array", "items": INVOICE_OUT},
+                                                    "totals": SUMMARY_OUT, "revenue_totals": REVENUE_SUMMARY_OUT}})
 def list_invoices(order_id):
     order = get_order_or_404(order_id)
     summary = {key: f"{value:.2f}" for key, value in services.money_summary(order).items()}
-    return jsonify({"results": [invoice_json(inv) for inv in order_invoices(order)], "totals": summary})
+    revenue_totals = {key: f"{value:.2f}" for key, value in revenue_summary(order).items()}
+    return jsonify({"results": [invoice_json(inv) for inv in order_invoices(order)], "totals": summary,
+                    "revenue_totals": revenue_totals})
 
 
 @operation(api, "/orders/<int:order_id>/invoices", "POST",
@@ -77,6 +103,18 @@ def list_invoices(order_id):
            tag="invoices", body=INVOICE_IN, response=INVOICE_OUT, status=201)
 def submit_invoice(order_id, data):
     invoice = services.submit_invoice(get_order_or_404(order_id), data, actor=current_user)
+    db.session.commit()
+    response = jsonify(invoice_json(invoice))
+    response.status_code = 201
+    return response
+
+
+@operation(api, "/orders/<int:order_id>/revenue-invoices", "POST",
+           summary="Bill the vendor for the city's revenue share of a period, or a guarantee block's true-up (the "
+                   "buying city), for at most what is due", tag="invoices", body=REVENUE_INVOICE_IN,
+           response=INVOICE_OUT, status=201)
+def issue_revenue_invoice(order_id, data):
+    invoice = services.issue_revenue_invoice(get_order_or_404(order_id), data, actor=current_user)
     db.session.commit()
     response = jsonify(invoice_json(invoice))
     response.status_code = 201
@@ -97,7 +135,8 @@ def approve_invoice(invoice_id, data):
 
 
 @operation(api, "/invoices/<int:invoice_id>/reject", "POST",
-           summary="Reject a submitted invoice with a reason (the city); its amount can be invoiced again",
+           summary="Reject a submitted invoice with a reason (who receives it: the city a vendor's invoice, the vendor "
+                   "a city's revenue-share invoice); its amount can be invoiced again",
            tag="invoices", body=REASON_IN, response=INVOICE_OUT)
 def reject_invoice(invoice_id, data):
     invoice = services.reject_invoice(get_invoice_or_404(invoice_id), actor=current_user, reason=data.get("reason"))
@@ -105,7 +144,9 @@ def reject_invoice(invoice_id, data):
     return jsonify(invoice_json(invoice))
 
 
-@operation(api, "/invoices/<int:invoice_id>/pay", "POST", summary="Record the payment of an approved invoice",
+@operation(api, "/invoices/<int:invoice_id>/pay", "POST",
+           summary="Record a payment: the city pays a vendor's approved invoice; the vendor pays a city's "
+                   "revenue-share invoice",
            tag="invoices", body=PAY_IN, response=INVOICE_OUT)
 def pay_invoice(invoice_id, data):
     invoice = services.pay_invoice(get_invoice_or_404(invoice_id), actor=current_user, paid_on=data.get("paid_on"))

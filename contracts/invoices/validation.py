@@ -7,7 +7,7 @@ from datetime import date
 
 from contracts.invoices.models import MAX_INVOICE_LINES, NUMBER_MAX
 from contracts.orders.models import Order
-from marketplace.inputs import clean_text, parse_date, parse_id, parse_money, parse_period, raise_if
+from marketplace.inputs import clean_text, parse_date, parse_id, parse_int, parse_money, parse_period, raise_if
 
 
 def clean_invoice_data(data: dict, order: Order, *, today: date, periods: int) -> dict:
@@ -53,3 +53,26 @@ def _line_ids(raw, order: Order, fields: dict) -> list[int]:
         if line_id not in ids:
             ids.append(line_id)
     return ids
+
+
+def clean_revenue_invoice_data(data: dict, *, today: date, periods: int, blocks: int) -> dict:
+    """{number, issued_on, amount, period | block}: the city's invoice to the vendor for its share of one
+    period's revenue, or for the true-up of one guarantee block."""
+    fields: dict[str, str] = {}
+    number = clean_text(data.get("number"), "number", fields, limit=NUMBER_MAX, required=True)
+    issued_on = parse_date(data.get("issued_on"), "issued_on", fields)
+    if issued_on is not None and issued_on > today:
+        fields["issued_on"] = "An invoice cannot be dated in the future."
+    amount = parse_money(data.get("amount"), "amount", fields)
+    raw_period, raw_block = data.get("period"), data.get("block")
+    period = block = None
+    if raw_period not in (None, "") and raw_block not in (None, ""):
+        fields["period"] = "Invoice either a period's share or a block's true-up, not both."
+    elif raw_period not in (None, ""):
+        period = parse_period(raw_period, "period", fields, high=periods)
+    elif raw_block not in (None, ""):
+        block = parse_int(raw_block, "block", fields, what="guarantee block", low=1, high=max(blocks, 1))
+    else:
+        fields["period"] = "Choose the period's share or the guarantee block's true-up this invoice is for."
+    raise_if(fields, "The invoice has problems to correct.")
+    return {"number": number, "issued_on": issued_on, "amount": amount, "period": period, "block": block}

@@ -54,7 +54,7 @@ OBSERVATION_OUT = {
 _MONEY_OUT = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
 _DATE_OUT = {"type": "string", "format": "date"}
 SETTLEMENT_OUT = {
-    "type": "object", "required": ["kpis", "periods", "windows", "savings", "totals"],
+    "type": "object", "required": ["kpis", "periods", "windows", "savings", "revenue", "guarantees", "totals"],
     "properties": {
         "kpis": {"type": "array", "description": "What each KPI code of the terms measures: name and unit.",
                  "items": {"type": "object", "required": ["code", "name", "unit", "unit_label"],
@@ -76,8 +76,24 @@ SETTLEMENT_OUT = {
                                    "holdback": _MONEY_OUT,
                                    "status": {"type": "string", "enum": ["released", "forfeited", "pending"]}}}},
         "savings": {"type": "array", "items": {"type": "object"}},
-        "totals": {"type": "object", "required": ["paid", "withheld", "released", "forfeited"],
-                   "properties": {k: _MONEY_OUT for k in ("paid", "withheld", "released", "forfeited", "pending")}},
+        "revenue": {"type": "array", "description": "Revenue share (paid by the vendor to the city): the periods "
+                                                    "with a verified revenue.",
+                    "items": {"type": "object", "required": ["period", "revenue", "city_share"],
+                              "properties": {"period": {"type": "integer"},
+                                             "revenue": {"type": "string", "pattern": r"^\d+\.\d+$"},
+                                             "city_share": _MONEY_OUT}}},
+        "guarantees": {"type": "array", "description": "Revenue share: every minimum-guarantee block; a pending "
+                                                       "block owes no true-up yet.",
+                       "items": {"type": "object", "required": ["block", "periods", "city_share", "minimum",
+                                                                "true_up", "status"],
+                                 "properties": {"block": {"type": "integer"},
+                                                "periods": {"type": "array", "items": {"type": "integer"}},
+                                                "city_share": _MONEY_OUT, "minimum": _MONEY_OUT,
+                                                "true_up": _MONEY_OUT,
+                                                "status": {"type": "string", "enum": ["settled", "pending"]}}}},
+        "totals": {"type": "object", "required": ["paid", "withheld", "released", "forfeited", "city_revenue"],
+                   "properties": {k: _MONEY_OUT for k in ("paid", "withheld", "released", "forfeited", "pending",
+                                                          "city_revenue")}},
     },
 }
 

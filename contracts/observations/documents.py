@@ -33,6 +33,7 @@ def render_statement(order: Order, settlement: Settlement, period: int, *,
     return render_pdf(
         "contracts/observations/statement_pdf.html", order=order, terms=terms, settlement=settlement, result=result,
         window=window, verified=verified, savings=settlement.savings_for(period),
+        revenue=settlement.revenue_for(period), guarantee=settlement.guarantee_of(period),
         dates=(result.start_date, result.end_date), period=period,
         kpis={k.code: k for k in terms.kpis}, consortium=current_consortium(),
         label=lambda code: kpi_label(code, terms), missing=[kpi_label(code, terms) for code in result.missing],

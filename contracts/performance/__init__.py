@@ -8,6 +8,7 @@ Callers import from here: ``from contracts.performance import parse_terms, settl
 - :mod:`~contracts.performance.formulas`: one KPI or one section at a time (factors, credits, savings,
   not-to-exceed);
 - :mod:`~contracts.performance.settlement`: :func:`settle` over every period, windows and totals;
+- :mod:`~contracts.performance.revenue`: revenue share, the city's share per period and the guarantee blocks;
 - :mod:`~contracts.performance.periods`: period dates;
 - :mod:`~contracts.performance.preview`: :func:`payout_preview`, one period settled at the targets and floors;
 - :mod:`~contracts.performance.amounts`: cents, exact contexts and the canonical strings of JSON;
@@ -24,6 +25,7 @@ from contracts.performance.formulas import (
 )
 from contracts.performance.periods import PERIOD_MONTHS, elapsed_periods, period_dates
 from contracts.performance.preview import PayoutPreview, Scenario, payout_preview
+from contracts.performance.revenue import GuaranteeBlock, RevenueRow, city_share, guarantee_blocks
 from contracts.performance.schema import TERMS_SCHEMA
 from contracts.performance.settlement import (
     KpiResult,
@@ -45,6 +47,7 @@ from contracts.performance.terms import (
     MAX_TIERS,
     NUMBER_TEXT_MAX,
     PERIOD_UNITS,
+    REVENUE_UNIT,
     UNIT_LABELS,
     UNITS,
     Adjustment,
@@ -52,6 +55,7 @@ from contracts.performance.terms import (
     CreditTier,
     Kpi,
     Measure,
+    RevenueShare,
     ServiceCredits,
     SharedSavings,
     Terms,
@@ -71,17 +75,21 @@ __all__ = [
     "NUMBER_TEXT_MAX",
     "PERIOD_MONTHS",
     "PERIOD_UNITS",
+    "REVENUE_UNIT",
     "TERMS_SCHEMA",
     "UNITS",
     "UNIT_LABELS",
     "Adjustment",
     "Bound",
     "CreditTier",
+    "GuaranteeBlock",
     "Kpi",
     "KpiResult",
     "Measure",
     "PayoutPreview",
     "PeriodResult",
+    "RevenueRow",
+    "RevenueShare",
     "SavingsResult",
     "SavingsRow",
     "Scenario",
@@ -92,7 +100,9 @@ __all__ = [
     "TermsError",
     "Totals",
     "WindowResult",
+    "city_share",
     "elapsed_periods",
+    "guarantee_blocks",
     "kpi_bonus_factor",
     "kpi_pf",
     "not_to_exceed",

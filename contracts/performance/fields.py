@@ -39,6 +39,7 @@ class Kind:
 
 MONEY = Kind("an amount", 2, Decimal(0), MAX_MONEY, money=True)
 PERCENT = Kind("a percentage", 6, Decimal(0), Decimal(100))
+SHARE = Kind("a percentage", 6, Decimal(0), Decimal(100), low_open=True)  # a share of something: never 0
 WEIGHT = Kind("a weight", 10, Decimal(0), Decimal(1), low_open=True)
 MEASURE = Kind("a measurement", 10, Decimal("-1e15"), Decimal("1e15"))
 USE = Kind("a measurement", 10, Decimal(0), Decimal("1e15"))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from contracts.performance.settlement import PeriodResult, settle
-from contracts.performance.terms import Kpi, Measure, Terms
+from contracts.performance.terms import Kpi, Measure, RevenueShare, Terms
 
 __all__ = ["PayoutPreview", "Scenario", "payout_preview"]
 
@@ -36,6 +36,8 @@ class PayoutPreview:
     periods: int
     credits_assumed: bool  # the service-credit code is no KPI: the preview assumes no credit
     savings_cap: Decimal | None  # shared savings are paid on top, up to this per period
+    # A revenue share flows the other way (the vendor pays the city): shown beside, never in the totals.
+    revenue_share: RevenueShare | None = None
 
 
 def _value(kpi: Kpi, name: str) -> Decimal:
@@ -70,5 +72,5 @@ def payout_preview(terms: Terms | None) -> PayoutPreview | None:
         names = SCENARIOS[:2]
     scenarios = tuple(_scenario(terms, name, extra) for name in names)
     savings_cap = terms.shared_savings.vendor_cap if terms.shared_savings is not None else None
-    return PayoutPreview(scenarios, terms.periods, credits_assumed, savings_cap)
+    return PayoutPreview(scenarios, terms.periods, credits_assumed, savings_cap, terms.revenue_share)
 

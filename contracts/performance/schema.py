@@ -21,6 +21,7 @@ from contracts.performance.terms import (
     MAX_TIERS,
     NUMBER_TEXT_MAX,
     PERIOD_UNITS,
+    REVENUE_UNIT,
     SAVINGS_UNIT,
     UNITS,
 )
@@ -90,6 +91,22 @@ TERMS_SCHEMA = {
                                    "reason": {"type": "string", "minLength": 1, "maxLength": ADJUSTMENT_REASON_MAX}}}},
                 "unit_price": _NUMBER, "vendor_share_pct": _NUMBER, "vendor_cap": _NUMBER,
                 "guaranteed_savings": _NUMBER,
+            },
+        },
+        "revenue_share": {
+            "type": ["object", "null"], "additionalProperties": False,
+            "description": "Revenue paid by the vendor to the city (never part of the order's value): "
+                           "city_share_pct of each period's verified revenue, and at least minimum_guarantee per "
+                           "block of guarantee_periods periods (a shorter last block owes the whole minimum).",
+            "required": ["kpi", "city_share_pct", "minimum_guarantee", "guarantee_periods"],
+            "properties": {
+                "kpi": {**_CODE, "example": "ad_revenue",
+                        "description": f"The code the vendor reports gross revenue under ({REVENUE_UNIT}): one of "
+                                       f"kpis measured in {REVENUE_UNIT}, or a code of its own."},
+                "city_share_pct": {**_NUMBER, "example": "50", "description": "Above 0 and at most 100."},
+                "minimum_guarantee": {**_NUMBER, "example": "120000.00",
+                                      "description": "Per guarantee block; 0 or more."},
+                "guarantee_periods": {**_COUNT, "description": "Periods per guarantee block, at most periods."},
             },
         },
     },

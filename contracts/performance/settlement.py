@@ -1,6 +1,7 @@
 """Pay-for-performance settlement (DESIGN section 5): :func:`settle` applies the formulas of
 :mod:`contracts.performance.formulas` to every period of validated terms and their VERIFIED observations,
-decides the holdback windows and adds up the totals.
+decides the holdback windows and adds up the totals. A revenue share (paid by the vendor to the city) is settled
+by :mod:`contracts.performance.revenue` and reported beside the rest, never in what the city pays.
 
 Money is ``Decimal``, rounded to cents with ROUND_HALF_UP as each amount is computed, in the order of DESIGN
 section 5, so reported amounts always add up. Factors (PF, bonus factors) are never rounded. Pure Python with
@@ -10,7 +11,7 @@ no database and no Flask, so it can be tested exhaustively.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -32,6 +33,7 @@ from contracts.performance.amounts import (
 from contracts.performance.fields import to_decimal
 from contracts.performance.formulas import SavingsResult, bonus_fraction, pf_fraction, service_credit, shared_savings
 from contracts.performance.periods import period_dates
+from contracts.performance.revenue import GuaranteeBlock, RevenueRow, city_revenue, settle_revenue
 from contracts.performance.terms import Kpi, Measure, Terms
 
 __all__ = ["KpiResult", "PeriodResult", "SavingsRow", "Settlement", "Totals", "WindowResult", "settle"]
@@ -138,6 +140,7 @@ class Totals:
     released: Decimal
     forfeited: Decimal
     pending: Decimal  # withheld in windows not yet decided
+    city_revenue: Decimal = ZERO_MONEY  # revenue share: owed by the vendor to the city, never part of paid
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -146,6 +149,7 @@ class Totals:
             "released": money(self.released),
             "forfeited": money(self.forfeited),
             "pending": money(self.pending),
+            "city_revenue": money(self.city_revenue),
         }
 
 
@@ -156,6 +160,8 @@ class Settlement:
     savings: tuple[SavingsRow, ...]
     totals: Totals
     measures: tuple[Measure, ...] = ()  # every observable code: name, unit and bounds
+    revenue: tuple[RevenueRow, ...] = ()  # revenue share: periods with a verified revenue
+    guarantees: tuple[GuaranteeBlock, ...] = ()  # revenue share: every guarantee block
 
     def to_json(self) -> dict[str, Any]:
         """The settlement JSON of DESIGN section 7 (money as strings with 2 decimals), with what each KPI
@@ -165,6 +171,8 @@ class Settlement:
             "periods": [period.to_json() for period in self.periods],
             "windows": [window.to_json() for window in self.windows],
             "savings": [row.to_json() for row in self.savings],
+            "revenue": [row.to_json() for row in self.revenue],
+            "guarantees": [block.to_json() for block in self.guarantees],
             "totals": self.totals.to_json(),
         }
 
@@ -187,6 +195,14 @@ class Settlement:
             if row.period == period:
                 return row.result
         return None
+
+    def revenue_for(self, period: int) -> RevenueRow | None:
+        """The revenue-share row of ``period``, if its revenue is verified."""
+        return next((row for row in self.revenue if row.period == period), None)
+
+    def guarantee_of(self, period: int) -> GuaranteeBlock | None:
+        """The guarantee block that contains ``period`` (None without a revenue share)."""
+        return next((block for block in self.guarantees if period in block.periods), None)
 
 
 def _measure_json(measure: Measure) -> dict[str, Any]:
@@ -217,7 +233,9 @@ def settle(terms: Terms, observations: Observations, *, through_period: int | No
         )
         windows = _settle_windows(terms, periods)
         savings = _settle_savings(terms, observations, last)
-        return Settlement(periods, windows, savings, _totals(periods, windows, savings), terms.measures())
+        revenue, guarantees = _settle_revenue(terms, observations, last)
+        totals = replace(_totals(periods, windows, savings), city_revenue=city_revenue(revenue, guarantees))
+        return Settlement(periods, windows, savings, totals, terms.measures(), revenue, guarantees)
 
 
 class _Plan:
@@ -367,6 +385,16 @@ def _settle_savings(terms: Terms, observations: Observations, last: int) -> tupl
         if reporting_use is not None:
             rows.append(SavingsRow(number, shared_savings(ss, reporting_use)))
     return tuple(rows)
+
+
+def _settle_revenue(
+    terms: Terms, observations: Observations, last: int
+) -> tuple[tuple[RevenueRow, ...], tuple[GuaranteeBlock, ...]]:
+    rs = terms.revenue_share
+    if rs is None:
+        return (), ()
+    verified = {n: value for n in range(1, last + 1) if (value := _observed(observations, n, rs.kpi)) is not None}
+    return settle_revenue(rs, terms.periods, verified)
 
 
 def _totals(

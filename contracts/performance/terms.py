@@ -51,6 +51,8 @@ def guess_unit(text: Any) -> str:
 # The unit of a service-credit or shared-savings code that is not one of the KPIs, unless the block says.
 CREDITS_UNIT = "percent"
 SAVINGS_UNIT = "kwh"
+# Revenue is money: a revenue-share code is always measured in currency (a KPI it names must be too).
+REVENUE_UNIT = "currency"
 
 # Limits, declared once: the validation, the order form, the API schemas and the observation model read them.
 MAX_PERIODS = 600
@@ -190,6 +192,30 @@ class SharedSavings:
 
 
 @dataclass(frozen=True)
+class RevenueShare:
+    """Revenue paid by the vendor to the city (DESIGN section 5): ``city_share_pct`` of each period's verified
+    gross revenue, and at least ``minimum_guarantee`` per block of ``guarantee_periods`` periods (see
+    :mod:`contracts.performance.revenue`)."""
+
+    kpi: str
+    city_share_pct: Decimal
+    minimum_guarantee: Decimal
+    guarantee_periods: int
+
+    @property
+    def unit(self) -> str:
+        return REVENUE_UNIT
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kpi": self.kpi,
+            "city_share_pct": plain(self.city_share_pct),
+            "minimum_guarantee": money(self.minimum_guarantee),
+            "guarantee_periods": self.guarantee_periods,
+        }
+
+
+@dataclass(frozen=True)
 class Terms:
     """Validated performance terms of one order; build with :func:`parse_terms`."""
 
@@ -204,6 +230,7 @@ class Terms:
     kpis: tuple[Kpi, ...] = ()
     service_credits: ServiceCredits | None = None
     shared_savings: SharedSavings | None = None
+    revenue_share: RevenueShare | None = None
 
     def kpi_codes(self) -> set[str]:
         """Every KPI code an observation may name."""
@@ -212,6 +239,8 @@ class Terms:
             codes.add(self.service_credits.kpi)
         if self.shared_savings is not None:
             codes.add(self.shared_savings.kpi)
+        if self.revenue_share is not None:
+            codes.add(self.revenue_share.kpi)
         return codes
 
     def measure(self, code: str) -> Measure | None:
@@ -219,13 +248,13 @@ class Terms:
         for kpi in self.kpis:
             if kpi.code == code:
                 return kpi.measure()
-        for block in (self.service_credits, self.shared_savings):
+        for block in (self.service_credits, self.shared_savings, self.revenue_share):
             if block is not None and block.kpi == code:
                 return Measure(code, code, block.unit)
         return None
 
     def measures(self) -> tuple[Measure, ...]:
-        """Every observable code's measure: the KPIs in order, then the credit and savings codes."""
+        """Every observable code's measure: the KPIs in order, then the credit, savings and revenue codes."""
         codes = [kpi.code for kpi in self.kpis]
         codes += sorted(self.kpi_codes() - set(codes))
         return tuple(m for code in codes if (m := self.measure(code)) is not None)
@@ -251,6 +280,8 @@ class Terms:
             data["service_credits"] = self.service_credits.to_dict()
         if self.shared_savings is not None:
             data["shared_savings"] = self.shared_savings.to_dict()
+        if self.revenue_share is not None:
+            data["revenue_share"] = self.revenue_share.to_dict()
         return data
 
 

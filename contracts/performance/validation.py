@@ -20,6 +20,7 @@ from contracts.performance.fields import (
     MONEY,
     PERCENT,
     PRICE,
+    SHARE,
     USE,
     WEIGHT,
     Errors,
@@ -38,12 +39,14 @@ from contracts.performance.terms import (
     MAX_PERIODS,
     MAX_TIERS,
     PERIOD_UNITS,
+    REVENUE_UNIT,
     SAVINGS_UNIT,
     UNITS,
     Adjustment,
     CreditTier,
     Kpi,
     Measure,
+    RevenueShare,
     ServiceCredits,
     SharedSavings,
     Terms,
@@ -65,6 +68,7 @@ _TERMS_KEYS = frozenset(
         "kpis",
         "service_credits",
         "shared_savings",
+        "revenue_share",
     }
 )
 _KPI_KEYS = frozenset(
@@ -85,6 +89,7 @@ _SAVINGS_KEYS = frozenset(
     }
 )
 _ADJUSTMENT_KEYS = frozenset({"amount", "reason"})
+_REVENUE_KEYS = frozenset({"kpi", "city_share_pct", "minimum_guarantee", "guarantee_periods"})
 
 
 def parse_terms(data: Mapping[str, Any]) -> Terms:
@@ -109,6 +114,7 @@ def parse_terms(data: Mapping[str, Any]) -> Terms:
     kpis = _parse_kpis(top, errors)
     service_credits = _parse_service_credits(top.raw("service_credits"), errors, kpis)
     savings = _parse_shared_savings(top.raw("shared_savings"), errors, kpis)
+    revenue = _parse_revenue_share(top.raw("revenue_share"), errors, kpis, periods, (service_credits, savings))
     _check_pay_needs_kpis(top, at_risk_fee, bonus_pool, kpis)
     if errors.fields:
         raise TermsError(errors.fields)
@@ -125,6 +131,7 @@ def parse_terms(data: Mapping[str, Any]) -> Terms:
         kpis=kpis,
         service_credits=service_credits,
         shared_savings=savings,
+        revenue_share=revenue,
     )
 
 
@@ -381,6 +388,39 @@ def _parse_adjustments(fields: Fields, errors: Errors) -> tuple[Adjustment, ...]
     if any(adjustment is None for adjustment in adjustments):
         return None
     return tuple(adjustments)
+
+
+def _parse_revenue_share(
+    raw: Any, errors: Errors, kpis: tuple[Kpi, ...] | None, periods: int | None, blocks: tuple
+) -> RevenueShare | None:
+    """The revenue-share block. Its code is one of the KPIs, which must then be measured in currency, or a code
+    of its own (always currency); it may not be the code of the service credits or the shared savings, which
+    measure something else. ``guarantee_periods`` runs from 1 to the term's number of periods: when it does not
+    divide them, the last guarantee block is shorter and still owes the whole minimum (nothing is prorated)."""
+    if raw is None:
+        return None
+    data = as_object(raw, "revenue_share", errors)
+    if data is None:
+        return None
+    fields = Fields(data, "revenue_share", errors, _REVENUE_KEYS)
+    code = fields.code("kpi")
+    kpi = next((k for k in kpis or () if k.code == code), None)
+    if kpi is not None and kpi.unit != REVENUE_UNIT:
+        fields.error("kpi", f"must name a KPI measured in {REVENUE_UNIT}: the KPI {code} is measured in {kpi.unit}")
+        code = None
+    elif kpi is None and code is not None and any(block is not None and block.kpi == code for block in blocks):
+        fields.error("kpi", f"is already the code of the service credits or the shared savings; revenue needs a "
+                            f"code of its own, measured in {REVENUE_UNIT}")
+        code = None
+    values = {
+        "kpi": code,
+        "city_share_pct": fields.number("city_share_pct", SHARE),
+        "minimum_guarantee": fields.number("minimum_guarantee", MONEY),
+        "guarantee_periods": fields.integer("guarantee_periods", 1, periods or MAX_PERIODS),
+    }
+    if any(value is None for value in values.values()):
+        return None
+    return RevenueShare(**values)
 
 
 def _check_pay_needs_kpis(

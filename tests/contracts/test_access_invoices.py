@@ -1,6 +1,7 @@
 """Access matrix for invoices, pages and API. The order is Mesa's (the buyer principals' member), active,
 from ParkSense (the vendor principal); the invoice asks for its lines. Only the vendor submits; only the
-member's staff decide and pay; the office reads; strangers get 404."""
+member's staff decide and pay; the office reads; strangers get 404. The other way round, only the member's
+staff bill the vendor for a revenue share."""
 
 from datetime import date, timedelta
 
@@ -20,6 +21,18 @@ def _active():
 def _order():
     order = _active()
     return {"order": order.id, "line": order.lines[0].id}
+
+
+REVENUE_TERMS = {"period": "quarter", "periods": 4, "start_date": "2024-01-01", "fixed_fee": "0", "at_risk_fee": "0",
+                 "revenue_share": {"kpi": "ad_revenue", "city_share_pct": "50", "minimum_guarantee": "1000.00",
+                                   "guarantee_periods": 4}}
+
+
+def _revenue_order():
+    """Mesa's active order with a revenue share: its staff bill ParkSense (a bad form re-renders: 400)."""
+    vehicle = make_vehicle(participants=())
+    order = make_order(vehicle, buyer="buyer@mesa.example", status="active", performance=REVENUE_TERMS)
+    return {"order": order.id}
 
 
 def _invoice(status="submitted"):
@@ -47,6 +60,9 @@ CASES = [
     case("POST", f"{C}/orders/<int:order_id>/invoices", "/c/gpsr/orders/{order}/invoices", setup=_order,
          data={"number": "", "issued_on": TODAY, "amount": "1.00"},
          anon=302, buyer=403, vendor=400, admin=403, other=404),
+    case("POST", f"{C}/orders/<int:order_id>/revenue-invoices", "/c/gpsr/orders/{order}/revenue-invoices",
+         setup=_revenue_order, data={"number": "", "issued_on": TODAY, "period": "period-1", "amount": "1.00"},
+         anon=302, buyer=400, vendor=403, admin=403, other=404),
     case("GET", f"{C}/invoices/<int:invoice_id>", INVOICE_URL, setup=SUBMITTED,
          anon=302, buyer=200, vendor=200, admin=200, other=404),
     case("POST", f"{C}/invoices/<int:invoice_id>/approve", INVOICE_URL + "/approve", setup=SUBMITTED,
@@ -61,6 +77,9 @@ CASES = [
     case("POST", "/api/v1/orders/<int:order_id>/invoices", "/api/v1/orders/{order}/invoices", setup=_order,
          json={"number": "PS-9", "issued_on": TODAY, "amount": "1.00", "lines": []},
          anon=401, buyer=403, vendor=400, admin=403, other=404),
+    case("POST", "/api/v1/orders/<int:order_id>/revenue-invoices", "/api/v1/orders/{order}/revenue-invoices",
+         setup=_revenue_order, json={"number": "MESA-9", "issued_on": TODAY, "amount": "1.00"},
+         anon=401, buyer=400, vendor=403, admin=403, other=404),
     case("GET", "/api/v1/invoices/<int:invoice_id>", API_INVOICE, setup=SUBMITTED,
          anon=401, buyer=200, vendor=200, admin=200, other=404),
     case("POST", "/api/v1/invoices/<int:invoice_id>/approve", API_INVOICE + "/approve", setup=SUBMITTED,
