@@ -139,7 +139,7 @@ def _order_row(rng, number, vehicle, member_id, people, template, lines, now) ->
     accepted = status in ("active", "completed")
     return {
         "consortium_id": vehicle.consortium_id, "vehicle_id": vehicle.id, "member_id": member_id,
-        "vendor_id": vehicle.vendor_id, "created_by_id": buyer_id, "status": status,
+        "vendor_id": vehicle.awards[0].vendor_id, "created_by_id": buyer_id, "status": status,
         "po_number": f"LOAD-{number:06d}", "notes": "", "performance": template["performance"] if performance else None,
         "delivery_start": template["delivery_start"] if performance else None, "delivery_end": None,
         "value": value, "committed": value if status in COMMITTED_STATUSES else Decimal("0"),

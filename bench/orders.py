@@ -51,7 +51,7 @@ from consortium.models import Consortium, Organization, User  # noqa: E402
 from consortium.services import issue_token  # noqa: E402
 from contracts.orders import services as services  # noqa: E402
 from contracts.orders.models import Order  # noqa: E402
-from contracts.vehicles.models import ScheduleItem, Vehicle  # noqa: E402
+from contracts.vehicles.models import Award, ScheduleItem, Vehicle  # noqa: E402
 from marketplace.errors import Conflict  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.locking import begin_serialized_write  # noqa: E402
@@ -111,11 +111,12 @@ def make_vehicle(number: str) -> int:
     mesa = db.session.scalar(select(Organization).where(Organization.name == "Mesa"))
     listing = db.session.scalar(select(Listing).where(Listing.title == LISTING, Listing.consortium_id == gpsr.id))
     vehicle = Vehicle(consortium_id=gpsr.id, number=number, title=f"Benchmark vehicle {number}",
-                      lead_agency_id=mesa.id, vendor_id=listing.vendor_id, start_date=date.today() - timedelta(days=1),
+                      lead_agency_id=mesa.id, start_date=date.today() - timedelta(days=1),
                       end_date=date.today() + timedelta(days=365), ceiling=Decimal("1.00"), status="active")
-    vehicle.listings.append(listing)
+    award = Award(vendor_id=listing.vendor_id, listings=[listing])
+    vehicle.awards.append(award)
     for item in listing.active_price_items:
-        vehicle.schedule.append(ScheduleItem(price_item=item, contract_price=item.list_price))
+        award.schedule.append(ScheduleItem(vehicle=vehicle, price_item=item, contract_price=item.list_price))
     db.session.add(vehicle)
     db.session.flush()
     return vehicle.id

@@ -29,6 +29,8 @@ PASSWORD_MAX = 200  # not a column (only the hash is stored), but one limit for 
 
 class Consortium(TimestampMixin, Base):
     __tablename__ = "consortium"
+    __table_args__ = (CheckConstraint("fiscal_year_start_month >= 1 AND fiscal_year_start_month <= 12",
+                                      name="fiscal_year_start_month"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -37,6 +39,9 @@ class Consortium(TimestampMixin, Base):
     admin_fee_pct: Mapped[Decimal] = mapped_column(ExactDecimal(), default=Decimal("0"))
     # IANA zone name: every date and time on a page, PDF, e-mail or message is shown in it.
     time_zone: Mapped[str] = mapped_column(String(60), default="UTC", server_default="UTC")
+    # The month the fiscal year starts (7: July). Fiscal year 2027 is the one that ends in 2027 (July 2026 to
+    # June 2027); with 1 (January) it is the calendar year. Needs and the capital roadmap count in these years.
+    fiscal_year_start_month: Mapped[int] = mapped_column(default=7, server_default="7")
 
     organizations: Mapped[list[Organization]] = relationship(back_populates="consortium")
 

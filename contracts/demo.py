@@ -83,6 +83,20 @@ VEHICLES = [
         "state": "active",
         "participations": [],
     },
+    {
+        "slug": "gpsr",
+        "number": "GPSR-2025-007",
+        "title": "Smart poles with public Wi-Fi (advertising concession)",
+        "lead": "Tempe",
+        "vendor": "BrightStreet Lighting",
+        "listings": {"Smart pole with public Wi-Fi": {"Smart pole": "6460.00", "Wi-Fi service": "33.25"}},
+        "start_date": "2025-07-01", "end_date": "2030-06-30", "renewal_options": {"count": 1, "months": 24},
+        "ceiling": "500000.00", "admin_fee_pct": "1.5",
+        "notes": "Awarded by the City of Tempe under RFP 2025-062 (public Wi-Fi concession): the vendor installs "
+                 "and runs the network at its own cost and shares its advertising revenue with the city.",
+        "state": "active",
+        "participations": [],
+    },
 ]
 
 
@@ -184,6 +198,11 @@ ORDERS = [
 ]
 
 
+# Orders bought under another pricing model than their terms imply: Tempe's 250 luminaires are vendor financed
+# (contracts.finance.demo records the financing and its schedule).
+PRICING_MODELS = {"TMP-2026-0057": "vendor_financed"}
+
+
 def _months_ago(months: int):
     first = vehicle_models.today().replace(day=1)
     return first - relativedelta(months=months)
@@ -192,11 +211,16 @@ def _months_ago(months: int):
 def load_orders() -> None:
     """Orders in every state under the Mesa street-lighting vehicle: one with performance terms and
     three months of measurements (two verified, one reported) so a window is settled and one pending, its
-    invoices in every state; one completed through closeout; one terminated."""
+    invoices in every state; one completed through closeout; one terminated. Then Tempe's Wi-Fi concession."""
     vehicle = db.session.scalar(select(Vehicle).where(Vehicle.number == "GPSR-2026-001")
                                 .execution_options(all_tenants=True))
-    if vehicle is None or not vehicle.is_in_force():
-        return
+    if vehicle is not None and vehicle.is_in_force():
+        _load_lighting_orders(vehicle)
+    load_concession()
+    db.session.flush()
+
+
+def _load_lighting_orders(vehicle: Vehicle) -> None:
     items = {s.price_item.name: s.price_item_id for s in vehicle.schedule}
     for po, buyer_email, quantities, terms, state, measured in ORDERS:
         if db.session.scalar(select(Order.id).where(Order.po_number == po).execution_options(all_tenants=True)):
@@ -204,6 +228,8 @@ def load_orders() -> None:
         buyer = _user(buyer_email)
         data = {"po_number": po, "lines": [{"price_item_id": items[name], "quantity": q}
                                            for name, q in quantities.items()]}
+        if po in PRICING_MODELS:
+            data["pricing_model"] = PRICING_MODELS[po]
         if terms:
             # Periods run from the terms' start date and are reported once over (in the consortium's time
             # zone): seven months back, the three measured months and the next few have ended whatever the
@@ -227,6 +253,65 @@ def load_orders() -> None:
                     observations.verify_observation(obs, actor=buyer)
             _invoice_and_close(order, state, buyer)
     db.session.flush()
+
+
+# Tempe's public Wi-Fi concession (DESIGN section 5, example D): BrightStreet pays the city half of its verified
+# advertising revenue, and at least 120,000.00 a year; the city pays nothing.
+WIFI_PO = "TMP-2025-0093"
+WIFI_TERMS = {
+    "period": "quarter", "periods": 8, "fixed_fee": "0.00", "at_risk_fee": "0.00",
+    "revenue_share": {"kpi": "ad_revenue", "city_share_pct": "50", "minimum_guarantee": "120000.00",
+                      "guarantee_periods": 4},
+}
+WIFI_REVENUE = ["40000.00", "50000.00", "60000.00", "70000.00"]
+
+
+def load_concession() -> None:
+    """Tempe's Wi-Fi revenue share under its own concession vehicle: the first year's four quarters of
+    advertising revenue reported by BrightStreet and verified by Tempe (example D: shares of 110,000.00, so
+    BrightStreet owes a true-up of 10,000.00 and the city 120,000.00 in all); the second year is under way.
+    Tempe has billed the four quarterly shares (BrightStreet paid them) and the true-up, awaiting payment."""
+    vehicle = db.session.scalar(select(Vehicle).where(Vehicle.number == "GPSR-2025-007")
+                                .execution_options(all_tenants=True))
+    if vehicle is None or not vehicle.is_in_force() or db.session.scalar(
+            select(Order.id).where(Order.po_number == WIFI_PO).execution_options(all_tenants=True)):
+        return
+    buyer, vendor = _user("buyer@tempe.example"), _user("vendor@brightstreet.example")
+    # Thirteen months back: the first year's four quarters have ended whatever the day the demo is loaded.
+    started = _months_ago(13)
+    order = orders.create_order(vehicle=vehicle, actor=buyer, data={
+        "po_number": WIFI_PO, "lines": [], "delivery_start": started.isoformat(),
+        "performance": {**WIFI_TERMS, "start_date": started.isoformat()},
+        "notes": "Public Wi-Fi on 40 smart poles along Mill Avenue and Tempe Town Lake, paid for by advertising "
+                 "on the sign-in page."})
+    orders.submit_order(order, actor=buyer)
+    if order.status == "pending_approval":
+        orders.approve_order(order, actor=_user("approver@tempe.example"), reason="A concession: no cost to Tempe.")
+    orders.accept_order(order, actor=vendor)
+    for period, revenue in enumerate(WIFI_REVENUE, start=1):
+        obs = observations.report_observation(
+            order, {"period": period, "kpi": "ad_revenue", "value": revenue,
+                    "note": f"Advertising revenue statement, quarter {period} (ad server export)"}, actor=vendor)
+        observations.verify_observation(obs, actor=buyer)
+    _bill_concession(order, buyer, vendor)
+
+
+def _bill_concession(order: Order, buyer: User, vendor: User) -> None:
+    """Tempe bills each verified quarter's share (BrightStreet paid them) and the first year's true-up, which
+    waits for BrightStreet's payment; the second year's shares are not verified yet, so not billed."""
+    terms = observations.order_terms(order)
+    today = vehicle_models.today()
+    for row in invoice_services.revenue_due(order):
+        if row.amount is None or row.due <= 0:
+            continue
+        last = row.number if row.kind == "share" else row.number * terms.revenue_share.guarantee_periods
+        issued = min(observations.order_period_dates(order, terms, last)[1] + relativedelta(days=12), today)
+        invoice = invoice_services.issue_revenue_invoice(
+            order, {"number": f"TMP-RS-{issued.year}-{row.key.upper()}", "issued_on": issued.isoformat(),
+                    "period" if row.kind == "share" else "block": row.number, "amount": str(row.due)}, actor=buyer)
+        if row.kind == "share":
+            invoice_services.pay_invoice(invoice, actor=vendor,
+                                         paid_on=min(issued + relativedelta(days=9), today).isoformat())
 
 
 def _invoice_and_close(order: Order, state: str, buyer: User) -> None:

@@ -18,6 +18,8 @@ from consortium import context as tenancy_context
 from consortium import views as consortium_views
 from consortium.accounts import views as account_views
 from consortium.cli import users_cli
+from consortium.planning import api as planning_api
+from consortium.planning import views as planning_views
 from contracts.blueprints import BLUEPRINTS as CONTRACT_BLUEPRINTS
 from contracts.vehicles import queries as vehicle_queries
 from marketplace import api as api_kernel
@@ -99,7 +101,7 @@ def build_app(config: dict | None = None) -> Flask:
 
     for blueprint in (api_kernel.kernel_api, notification_views.inbox, notification_api.inbox_api,
                       consortium_views.auth, glossary_bp, consortium_views.home, consortium_api.api,
-                      account_views.accounts, account_views.people_bp,
+                      account_views.accounts, account_views.people_bp, planning_views.bp, planning_api.api,
                       *CATALOG_BLUEPRINTS, *CONTRACT_BLUEPRINTS):
         app.register_blueprint(blueprint)
 

@@ -16,6 +16,18 @@ from marketplace.notifications.events import dispatch
 
 # Action names declared here (the rest still live next to their lifecycle tables, as string literals).
 VEHICLE_PRICE_SCHEDULE_AMENDED = "vehicle.price_schedule_amended"  # contract prices lowered to new list prices
+FINANCING_ADDED = "financing.added"  # a financing instrument recorded on an order or a need
+FUND_CREATED = "fund.created"  # an innovation fund opened for a member or the office
+FUND_CONTRIBUTION_RECORDED = "fund.contribution_recorded"  # money put into a fund
+FUND_DRAWN = "fund.drawn"  # money taken from a fund to finance an order (under the fund's row lock)
+NEED_CREATED = "need.created"  # a member city recorded a need (a draft)
+NEED_UPDATED = "need.updated"  # a need's content changed (draft or submitted)
+PRIORITY_ROUND_STARTED = "priority_round.started"  # a member's approver or the office started a round
+RFI_CREATED = "rfi.created"  # an approver or the office drafted an RFI
+RFI_UPDATED = "rfi.updated"  # a draft RFI's content changed
+RFI_INTEREST_REGISTERED = "rfi.interest_registered"  # a member registered (or updated) its interest
+RFI_RESPONSE_SUBMITTED = "rfi_response.submitted"  # a vendor responded to an RFI (or replaced its response)
+NEED_ORDER_LINKED = "need.order_linked"  # the order that fulfils a need was recorded
 
 
 class AuditEvent(TenantMixin, Base):

@@ -41,7 +41,8 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime given for a timezone-aware column")
-        return value
+        # Stored as UTC: SQLite keeps no offset, so 5 PM in Phoenix must be written as midnight UTC.
+        return value.astimezone(UTC) if value is not None else None
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:

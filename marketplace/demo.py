@@ -17,7 +17,11 @@ from catalog.pilots import services as evidence
 from catalog.pilots.models import Pilot
 from consortium import services as people
 from consortium.models import Consortium, Organization, Supplier, User
+from consortium.planning.demo import load_planning
 from contracts.demo import load_orders, load_vehicles
+from contracts.finance.demo import load_finance, load_need_financing
+from contracts.sourcing.demo import load_sourcing
+from contracts.sourcing.rfqs.demo import load_rfqs
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 
@@ -42,6 +46,7 @@ CONSORTIA = [
             ("BrightStreet Lighting", "brightstreet"),
             ("ParkSense", "parksense"),
             ("FlowMobility", "flowmobility"),
+            ("CurbIQ", "curbiq"),
         ],
     },
     {
@@ -75,6 +80,7 @@ ADDRESSES = {
     "BrightStreet Lighting": "2150 West Broadway Road, Suite 200\nTempe, AZ 85282",
     "ParkSense": "410 North 44th Street, Suite 300\nPhoenix, AZ 85008",
     "FlowMobility": "1550 Wynkoop Street, Suite 400\nDenver, CO 80202",
+    "CurbIQ": "100 North Mill Avenue, Suite 250\nTempe, AZ 85281",
 }
 
 
@@ -339,6 +345,11 @@ def load_demo() -> list[tuple[str, str, str, str]]:
     load_pilots()
     load_vehicles()
     load_orders()
+    load_finance()
+    load_planning()
+    load_sourcing()
+    load_rfqs()
+    load_need_financing()
     db.session.execute(update(Notification).where(Notification.id > before, Notification.email_status == "pending")
                        .values(email_status="skipped", last_error="Demo data: in the inbox, not e-mailed."))
     return accounts

@@ -79,7 +79,10 @@ def run_case(app, client, login, api_token, c: Case, principal: str) -> None:
             headers = api_token(email)
     else:
         login(email)
-    response = client.open(url, method=c.method, data=c.data, json=c.json, headers=headers)
+    # A body may name what the setup made: give a function of the setup's ids instead of a dict.
+    data = c.data(ids) if callable(c.data) else c.data
+    body = c.json(ids) if callable(c.json) else c.json
+    response = client.open(url, method=c.method, data=data, json=body, headers=headers)
     expected = c.expect[principal]
     assert response.status_code == expected, (
         f"{c.method} {url} as {principal}: expected {expected}, got {response.status_code}\n"

@@ -14,22 +14,9 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consortium.models import Organization, User
+from marketplace.categories import CATEGORIES  # noqa: F401 (re-exported: the catalog's categories)
 from marketplace.db import Base, Money, TenantMixin, TimestampMixin, UTCDateTime, utcnow
 
-CATEGORIES = {
-    "lighting": "Lighting",
-    "parking": "Parking",
-    "mobility": "Mobility",
-    "water": "Water",
-    "energy": "Energy",
-    "ev_charging": "EV charging",
-    "connectivity": "Connectivity",
-    "public_safety": "Public safety",
-    "environment": "Environment",
-    "waste": "Waste",
-    "buildings": "Buildings",
-    "data_platforms": "Data platforms",
-}
 PRICING_MODELS = {
     "purchase": "Purchase",
     "as_a_service": "As a service",

@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, make_response, request
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from catalog.listings.models import PRICING_MODELS
 from contracts.orders import permissions as can
 from contracts.orders import services as services
 from contracts.orders.documents import render_purchase_order
@@ -38,21 +39,30 @@ ORDER_IN = {
     "type": "object", "additionalProperties": False, "required": ["vehicle_id"],
     "properties": {
         "vehicle_id": ID,
+        "vendor_id": {**ID, "description": "The awarded vendor ordered from: required when the vehicle awards "
+                                           "several vendors; the lines are priced from its schedule."},
         "lines": {"type": "array", "maxItems": MAX_LINES, "items": LINE_IN},
         "po_number": {"type": ["string", "null"], "maxLength": PO_NUMBER_MAX},
         "notes": {"type": ["string", "null"], "maxLength": NOTES_MAX},
         "delivery_start": {"anyOf": [DATE, {"type": "null"}]},
         "delivery_end": {"anyOf": [DATE, {"type": "null"}]},
         "performance": TERMS_SCHEMA,
+        "pricing_model": {"type": ["string", "null"], "enum": [*PRICING_MODELS, None],
+                          "description": "One of the pricing models the vendor's listings on the vehicle offer. "
+                                         "Left out: the order keeps its model, and a new order takes the one its "
+                                         "terms imply (revenue_share with a revenue-share block, as_a_service with "
+                                         "other performance terms, purchase otherwise). revenue_share needs the "
+                                         "revenue-share block; vendor financing is recorded with POST "
+                                         "/api/v1/financing."},
     },
 }
 ORDER_PATCH = {**ORDER_IN, "required": []}
-ORDER_PATCH["properties"] = {k: v for k, v in ORDER_IN["properties"].items() if k != "vehicle_id"}
+ORDER_PATCH["properties"] = {k: v for k, v in ORDER_IN["properties"].items() if k not in ("vehicle_id", "vendor_id")}
 REASON_IN = {"type": "object", "additionalProperties": False,
              "properties": {"reason": {"type": "string", "maxLength": REASON_LIMIT}}}
 ORDER_OUT = {
     "type": "object",
-    "required": ["id", "status", "vehicle_id", "value", "lines", "performance"],
+    "required": ["id", "status", "vehicle_id", "value", "lines", "performance", "pricing_model"],
     "properties": {
         "id": ID, "reference": {"type": "string"}, "status": {"type": "string", "enum": list(ORDER_STATUSES)},
         "vehicle_id": ID, "vehicle_number": {"type": "string"},
@@ -61,6 +71,7 @@ ORDER_OUT = {
         "po_number": {"type": "string"}, "notes": {"type": "string"},
         "delivery_start": {"type": ["string", "null"]}, "delivery_end": {"type": ["string", "null"]},
         "performance": TERMS_SCHEMA,
+        "pricing_model": {"type": "string", "enum": list(PRICING_MODELS)},
         "value": {"type": "string"}, "committed": {"type": "string"},
         "status_reason": {"type": ["string", "null"]},
         "created_by": {"type": "object"},
@@ -92,7 +103,8 @@ def order_json(order: Order, *, with_timeline: bool = False) -> dict:
                   for ln in order.lines],
         "po_number": order.po_number, "notes": order.notes,
         "delivery_start": _iso(order.delivery_start), "delivery_end": _iso(order.delivery_end),
-        "performance": order.performance, "value": f"{order.value:.2f}", "committed": f"{order.committed:.2f}",
+        "performance": order.performance, "pricing_model": order.pricing_model,
+        "value": f"{order.value:.2f}", "committed": f"{order.committed:.2f}",
         "status_reason": order.status_reason,
         "created_by": {"id": order.created_by_id, "name": order.created_by.name},
         "submitted_at": _iso(order.submitted_at), "approved_at": _iso(order.approved_at),

@@ -97,6 +97,17 @@ def _savings_sentences(terms: Terms) -> list[str]:
     ]
 
 
+def _revenue_sentence(terms: Terms) -> str | None:
+    revenue = terms.revenue_share
+    if revenue is None:
+        return None
+    block = "period" if revenue.guarantee_periods == 1 else f"{revenue.guarantee_periods} periods"
+    return (f"Revenue share, paid by the vendor to the city: {number(revenue.city_share_pct)}% of each period's "
+            f"verified gross revenue ({kpi_label(revenue.kpi, terms)}), and at least "
+            f"{money(revenue.minimum_guarantee)} for every {block}: the vendor pays any shortfall as a true-up "
+            "(a shorter last block owes the whole minimum). It is not part of the not-to-exceed value.")
+
+
 def terms_in_words(terms: Terms) -> list[str]:
     """The performance terms as sentences a clerk can read without the formulas of DESIGN section 5."""
     adverb = PERIOD_ADVERBS.get(terms.period, f"per {terms.period}")
@@ -114,6 +125,9 @@ def terms_in_words(terms: Terms) -> list[str]:
     if credits:
         sentences.append(credits)
     sentences.extend(_savings_sentences(terms))
+    revenue = _revenue_sentence(terms)
+    if revenue:
+        sentences.append(revenue)
     return sentences
 
 

@@ -1,5 +1,8 @@
 """Order forms. They only parse into the API's JSON shape; `contracts.orders` owns the rules."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -7,6 +10,7 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -34,20 +38,24 @@ class LineForm(Form):
 
 
 class OrderForm(FlaskForm):
+    vendor_id = HiddenField()  # the awarded vendor ordered from (chosen before the form, kept through its posts)
     po_number = StringField("Purchase-order number", description="Your city's own PO number, if it has one.",
                             validators=[Optional(), Length(max=PO_NUMBER_MAX)])
     delivery_start = StringField("Period of performance starts", description=DATE_HINT, validators=[Length(max=20)])
     delivery_end = StringField("Period of performance ends", description=DATE_HINT, validators=[Length(max=20)])
     notes = TextAreaField("Notes to the vendor", validators=[Optional(), Length(max=NOTES_MAX)])
+    # The choices are the pricing models the vendor's listings on the vehicle offer (set by the view).
+    pricing_model = RadioField("Pricing model", choices=[], validate_choice=False)
     lines = FieldList(FormField(LineForm))
 
-    def fill_schedule(self, vehicle, existing: dict | None = None) -> None:
-        """One row per price-schedule item; `existing` maps price_item_id → (quantity, unit_price)."""
+    def fill_schedule(self, schedule, existing: dict | None = None) -> None:
+        """One row per line of the vendor's price schedule; `existing` maps price_item_id → (quantity,
+        unit_price)."""
         existing = existing or {}
         submitted = {row.form.price_item_id.data: row for row in self.lines}
         while len(self.lines):
             self.lines.pop_entry()
-        for item in vehicle.schedule:
+        for item in schedule:
             key = str(item.price_item_id)
             if key in submitted:
                 row = submitted[key].form
@@ -67,6 +75,8 @@ class OrderForm(FlaskForm):
             lines.append({"price_item_id": parse_id(item) or item, "quantity": quantity,
                           "unit_price": (row.form.unit_price.data or "").strip() or None})
         return {
+            **({"vendor_id": parse_id(self.vendor_id.data) or self.vendor_id.data} if self.vendor_id.data else {}),
+            **({"pricing_model": self.pricing_model.data} if self.pricing_model.data else {}),
             "po_number": self.po_number.data or "",
             "notes": self.notes.data or "",
             "delivery_start": (self.delivery_start.data or "").strip() or None,  # contracts.orders parses dates
@@ -93,6 +103,50 @@ class OrderForm(FlaskForm):
                 field.errors = list(field.errors) + [message]
             else:
                 self.form_errors.append(message)
+
+
+# --- blocks of the order form owned by features above orders ---------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderFormSection:
+    """A block of the order form that a feature above orders owns (contracts.finance registers vendor
+    financing), so orders never import it: shown for one pricing model, and saved with the draft in the same
+    transaction (a refused block leaves no order; a refused order, no block)."""
+
+    key: str  # the sub-form's name on the order form: its fields are `<key>-<name>`
+    title: str  # the block's heading
+    pricing_model: str  # the block is offered when the vendor offers this model, and saved when it is chosen
+    form_class: type  # a wtforms.Form
+    template: str  # renders the block with `section`, `sub` (the sub-form), `existing`, `award`, `order`
+    prefill: Callable  # (sub, award, order | None) -> None: the defaults of a blank block
+    existing: Callable  # (order) -> what an existing order already has (then there is nothing to fill in)
+    problems: Callable  # (sub) -> {field: message}: the block's own problems, checked without the order
+    save: Callable  # (order, sub, actor) -> None: raises DomainError, fields named as the sub-form's
+
+
+ORDER_FORM_SECTIONS: list[OrderFormSection] = []
+_FORM_CLASSES: dict[tuple, type] = {}
+
+
+def order_form_class() -> type:
+    """OrderForm with a sub-form per registered section (so the error summary and CSRF cover them too)."""
+    keys = tuple((s.key, s.form_class) for s in ORDER_FORM_SECTIONS)
+    if keys not in _FORM_CLASSES:
+        _FORM_CLASSES[keys] = type("OrderFormWithSections", (OrderForm,),
+                                   {key: FormField(form_class) for key, form_class in keys})
+    return _FORM_CLASSES[keys]
+
+
+def attach_section_errors(sub: Form, fields: dict[str, str]) -> list[str]:
+    """Put a section's messages at its fields; returns those that fit no field."""
+    rest = []
+    for name, message in fields.items():
+        if name in sub._fields:
+            sub[name].errors = list(sub[name].errors) + [message]
+        else:
+            rest.append(message)
+    return rest
 
 
 class ReasonForm(FlaskForm):
@@ -164,6 +218,15 @@ class PerformanceForm(Form):
     vendor_share_pct = StringField("Vendor share of savings (%)", validators=[Optional(), Length(max=10)])
     vendor_cap = StringField("Vendor cap per period (USD)", validators=[Optional(), Length(max=20)])
     guaranteed_savings = StringField("Guaranteed savings per period (USD)", validators=[Optional(), Length(max=20)])
+    revenue_kpi = StringField("Revenue code (the vendor reports gross revenue under it, in USD)",
+                              description="A code of its own, such as ad_revenue, or a KPI above measured in currency.",
+                              validators=[Optional(), Length(max=KPI_CODE_MAX)])
+    city_share_pct = StringField("City's share of the revenue (%)", validators=[Optional(), Length(max=10)])
+    minimum_guarantee = StringField("Minimum guaranteed to the city per block (USD)",
+                                    validators=[Optional(), Length(max=20)])
+    guarantee_periods = StringField("Periods per guarantee block",
+                                    description="A shorter last block owes the whole minimum.",
+                                    validators=[Optional(), Length(max=5)])
 
     def _kpi_rows(self) -> list:
         return [row for row in self.kpis if not row.form.is_blank()]
@@ -220,6 +283,12 @@ class PerformanceForm(Form):
             }
             if text(self.savings_kpi) not in kpi_codes:
                 terms["shared_savings"]["unit"] = self.savings_unit.data or SAVINGS_UNIT
+        if text(self.revenue_kpi):
+            terms["revenue_share"] = {
+                "kpi": text(self.revenue_kpi), "city_share_pct": text(self.city_share_pct) or None,
+                "minimum_guarantee": text(self.minimum_guarantee) or "0",
+                "guarantee_periods": whole(self.guarantee_periods),
+            }
         return terms
 
     def _start_date(self) -> str | None:
@@ -268,6 +337,12 @@ class PerformanceForm(Form):
             if savings.get("adjustments"):
                 self.adjustment_amount.data = str(savings["adjustments"][0]["amount"])
                 self.adjustment_reason.data = savings["adjustments"][0]["reason"]
+        revenue = terms.get("revenue_share")
+        if revenue:
+            self.revenue_kpi.data = revenue["kpi"]
+            for name, key in REVENUE_FIELDS.items():
+                if key != "kpi" and revenue.get(key) is not None:
+                    self[name].data = str(revenue[key])
 
     def attach_errors(self, fields: dict[str, str]) -> list[str]:
         """Put `performance.*` messages on the fields; returns those that fit no field."""
@@ -287,6 +362,8 @@ class PerformanceForm(Form):
                 target = self[simple[path]]
             elif parts[0] == "shared_savings" and len(parts) == 2 and parts[1] in self._fields:
                 target = self[parts[1]]
+            elif parts[0] == "revenue_share" and len(parts) == 2 and parts[1] in REVENUE_PATHS:
+                target = self[REVENUE_PATHS[parts[1]]]
             elif parts[0] == "shared_savings" and parts[1:2] == ["adjustments"]:
                 target = self.adjustment_reason if parts[-1] == "reason" else self.adjustment_amount
             elif len(parts) == 1 and parts[0] in self._fields and parts[0] not in ("kpis", "tiers"):
@@ -300,5 +377,10 @@ class PerformanceForm(Form):
                 rest.append(f"Performance terms — {label}: {message}")
         return rest
 
+
+# The revenue-share fields of the form → the keys of the terms' `revenue_share` block, and back.
+REVENUE_FIELDS = {"revenue_kpi": "kpi", "city_share_pct": "city_share_pct", "minimum_guarantee": "minimum_guarantee",
+                  "guarantee_periods": "guarantee_periods"}
+REVENUE_PATHS = {key: name for name, key in REVENUE_FIELDS.items()}
 
 OrderForm.performance = FormField(PerformanceForm)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog.listings.models import PRICING_MODELS
 from consortium.models import Organization, User
 from contracts.vehicles.models import ScheduleItem, Vehicle
 from marketplace.db import Base, ExactDecimal, Money, TenantMixin, TimestampMixin, UTCDateTime, utcnow
@@ -34,6 +35,15 @@ MAX_QUANTITY = Decimal("10000000")
 MAX_LINE_TOTAL = Decimal("999999999999.99")
 
 
+def implied_pricing_model(performance: dict | None) -> str:
+    """The pricing model an order's terms imply when none is named: a revenue share → `revenue_share`, other
+    pay-for-performance terms → `as_a_service`, lines only → `purchase`. (Migration 20261208 carried existing
+    orders forward by the same rule.)"""
+    if performance and performance.get("revenue_share"):
+        return "revenue_share"
+    return "as_a_service" if performance else "purchase"
+
+
 class Order(TenantMixin, TimestampMixin, Base):
     """A task order placed by a member under a vehicle, with optional pay-for-performance terms."""
 
@@ -46,6 +56,8 @@ class Order(TenantMixin, TimestampMixin, Base):
             name="status",
         ),
         CheckConstraint("value >= 0", name="value"),
+        CheckConstraint("pricing_model IN ('purchase', 'as_a_service', 'revenue_share', 'vendor_financed')",
+                        name="pricing_model"),
         Index("ix_purchase_order_member_status", "member_id", "status"),
         Index("ix_purchase_order_vendor_status", "vendor_id", "status"),
     )
@@ -61,6 +73,8 @@ class Order(TenantMixin, TimestampMixin, Base):
     delivery_start: Mapped[date | None] = mapped_column()
     delivery_end: Mapped[date | None] = mapped_column()
     performance: Mapped[dict | None] = mapped_column(JSON)
+    # One of the pricing models the listings ordered from offer (catalog.listings.models.PRICING_MODELS).
+    pricing_model: Mapped[str] = mapped_column(String(20), default="purchase", server_default="purchase")
     # Not-to-exceed value: one-time lines plus the most the performance terms can ever pay.
     value: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
     # What this order has committed against the vehicle ceiling (0 when nothing is committed).
@@ -92,6 +106,10 @@ class Order(TenantMixin, TimestampMixin, Base):
     @property
     def reference(self) -> str:
         return f"TO-{self.id:06d}"
+
+    @property
+    def pricing_model_label(self) -> str:
+        return PRICING_MODELS.get(self.pricing_model, self.pricing_model)
 
     @property
     def lines_total(self) -> Decimal:

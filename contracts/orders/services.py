@@ -59,6 +59,12 @@ def order_value(order: Order) -> Decimal:
     return to_cents(value)
 
 
+def is_concession(order: Order) -> bool:
+    """Terms with a revenue share: the vendor pays the city, so such an order may cost the city nothing (a
+    concession) and still be submitted; it then commits nothing against the ceiling."""
+    return bool(order.performance) and parse_terms(order.performance).revenue_share is not None
+
+
 def _locked_participation(order: Order, vehicle: Vehicle) -> Participation | None:
     if order.member_id == vehicle.lead_agency_id:
         return None
@@ -71,7 +77,7 @@ def _commit_value(order: Order, ctx) -> None:
     both rows locked (the order row is already locked by the kernel)."""
     check_can_buy(order.vehicle, order.member)
     order.value = order_value(order)
-    if order.value <= 0:
+    if order.value <= 0 and not is_concession(order):
         raise ValidationFailed("The order has no value.", {"lines": "Add at least one line."})
     vehicle = transitions.lock(Vehicle, order.vehicle_id)
     participation = _locked_participation(order, vehicle)
@@ -258,6 +264,7 @@ def _apply(order: Order, clean: dict) -> None:
     order.delivery_start = clean["delivery_start"]
     order.delivery_end = clean["delivery_end"]
     order.performance = clean["terms"].to_dict() if clean["terms"] is not None else None
+    order.pricing_model = clean["pricing_model"]
     order.lines.clear()
     db.session.flush()
     for position, line in enumerate(clean["lines"]):
@@ -273,6 +280,7 @@ def _apply(order: Order, clean: dict) -> None:
 def snapshot(order: Order) -> dict:
     return {
         "status": order.status, "value": str(order.value), "po_number": order.po_number,
+        "pricing_model": order.pricing_model,
         "lines": [{"item": ln.description, "quantity": str(ln.quantity), "unit_price": str(ln.unit_price)}
                   for ln in order.lines],
         "performance": order.performance,
@@ -285,14 +293,15 @@ def _record(order: Order, actor, action: str, *, before=None, after=None) -> Non
 
 
 def create_order(*, vehicle: Vehicle, data: dict, actor: User) -> Order:
-    """A buyer drafts an order under a vehicle their city may buy under."""
+    """A buyer drafts an order under a vehicle their city may buy under, from one of its awarded vendors
+    (`vendor_id`, required when the vehicle awards several) at most at that vendor's contract prices."""
     if not can.can_order_under(actor, vehicle):
         raise PermissionDenied("Only buyers and approvers of the member city place its orders.")
     member = actor.organization
     check_can_buy(vehicle, member)
     clean = clean_order_data(data, vehicle)
     order = Order(consortium_id=vehicle.consortium_id, vehicle_id=vehicle.id, member_id=member.id,
-                  vendor_id=vehicle.vendor_id, created_by_id=actor.id, status="draft")
+                  vendor_id=clean["award"].vendor_id, created_by_id=actor.id, status="draft")
     order.vehicle = vehicle
     db.session.add(order)
     _apply(order, clean)
@@ -310,7 +319,7 @@ def update_order(order: Order, data: dict, *, actor: User) -> Order:
     if not can.can_edit_order(actor, order):
         raise PermissionDenied("Only buyers and approvers of the member city edit its draft orders.")
     before = snapshot(order)
-    clean = clean_order_data(data, order.vehicle)
+    clean = clean_order_data(data, order.vehicle, vendor_id=order.vendor_id, pricing_model=order.pricing_model)
     _apply(order, clean)
     db.session.flush()
     _record(order, actor, "order.edited", before=before, after=snapshot(order))

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from catalog.listings.models import PRICING_MODELS
 from catalog.pilots.models import Pilot
 from catalog.pilots.permissions import can_view_pilot
 from consortium.context import belongs, require
@@ -19,9 +20,10 @@ from contracts.orders import permissions as can
 from contracts.orders import queries
 from contracts.orders import services as services
 from contracts.orders.documents import render_purchase_order
-from contracts.orders.forms import OrderForm, ReasonForm
-from contracts.orders.models import ORDER_STATUSES, STATUS_LABELS, Order
+from contracts.orders.forms import ORDER_FORM_SECTIONS, ReasonForm, attach_section_errors, order_form_class
+from contracts.orders.models import ORDER_STATUSES, STATUS_LABELS, Order, implied_pricing_model
 from contracts.orders.queries import get_order_or_404, order_page_context, visible_orders_stmt
+from contracts.orders.validation import offered_pricing_models
 from contracts.performance import TermsError, parse_terms, payout_preview
 from contracts.vehicles.models import ScheduleItem, Vehicle
 from contracts.vehicles.permissions import can_see_commitments
@@ -110,8 +112,78 @@ def _render_order_form(form, vehicle, order=None, status=200, pilot=None, previe
         terms.kpis.append_entry()
     while len(terms.tiers) < 3:
         terms.tiers.append_entry()
+    award = vehicle.award_of(order.vendor_id if order is not None else parse_id(form.vendor_id.data))
+    schedule = {s.price_item_id: s for s in award.schedule} if award is not None else {}
+    offered = _offer_pricing_models(form, award, order)
+    sections = [(section, form[section.key].form, section.existing(order) if order is not None else None)
+                for section in ORDER_FORM_SECTIONS if section.pricing_model in offered]
     return render_template("contracts/orders/form.html", form=form, vehicle=vehicle, order=order, pilot=pilot,
-                           schedule={s.price_item_id: s for s in vehicle.schedule}, preview=preview), status
+                           award=award, schedule=schedule, preview=preview, sections=sections), status
+
+
+def _offer_pricing_models(form, award, order) -> list[str]:
+    """The radio buttons: the models the vendor's listings offer (and the order's own, should its listings no
+    longer offer it); one is always chosen: the order's, or the one the terms imply, or the first offered."""
+    offered = offered_pricing_models(award)
+    if order is not None and order.pricing_model not in offered:
+        offered = [m for m in PRICING_MODELS if m in offered or m == order.pricing_model]
+    form.pricing_model.choices = [(m, PRICING_MODELS[m]) for m in offered]
+    if form.pricing_model.data not in offered and offered:
+        implied = order.pricing_model if order is not None else implied_pricing_model(
+            form.performance.form.to_terms())
+        form.pricing_model.data = implied if implied in offered else offered[0]
+    return offered
+
+
+def _fill_sections(form, award, order=None) -> None:
+    for section in ORDER_FORM_SECTIONS:
+        section.prefill(form[section.key].form, award, order)
+
+
+def _open_section(form, order_model: str | None, order=None):
+    """The registered block the chosen pricing model fills in (None: none, or the order already has it)."""
+    for section in ORDER_FORM_SECTIONS:
+        if section.pricing_model == order_model and (order is None or section.existing(order) is None):
+            return section
+    return None
+
+
+def _save_draft(form, save, order=None):
+    """Save the order (`save(data)` creates or updates it) and the block its pricing model fills in, in one
+    transaction: a refused block leaves no order, a refused order no block. Returns the order, or None with the
+    errors on the form (rolled back)."""
+    data = form.to_data()
+    chosen = data.get("pricing_model") or (order.pricing_model if order is not None else None)
+    try:
+        saved = save(data)
+    except ValidationFailed as err:
+        db.session.rollback()
+        form.attach_errors(err.fields, [line["price_item_id"] for line in data["lines"]])
+        section = _open_section(form, chosen, order)
+        if section is not None:
+            sub = form[section.key].form
+            form.form_errors.extend(attach_section_errors(sub, section.problems(sub)))
+        return None
+    section = _open_section(form, saved.pricing_model, saved)
+    if section is not None:
+        sub = form[section.key].form
+        try:
+            section.save(saved, sub, current_user)
+        except ValidationFailed as err:
+            db.session.rollback()
+            form.form_errors.extend(attach_section_errors(sub, err.fields))
+            if not err.fields:
+                form.form_errors.append(err.message)
+            return None
+    return saved
+
+
+def _chosen_award(vehicle: Vehicle):
+    """The award a new order buys from: the only one, or the vendor named by `vendor_id` (in the query
+    string, then in the form's hidden field). None when a multi-award vehicle's vendor is still to choose."""
+    if len(vehicle.awards) == 1:
+        return vehicle.awards[0]
+    return vehicle.award_of(parse_id(request.values.get("vendor_id")))
 
 
 def _render_preview(form, vehicle, order=None):
@@ -177,9 +249,16 @@ def new_order(vehicle_id: int):
     except DomainError as err:
         flash(err.message, "error")
         return redirect(url_for("vehicles.detail", vehicle_id=vehicle.id)), 303
-    form = OrderForm()
-    form.fill_schedule(vehicle)
+    award = _chosen_award(vehicle)
+    if award is None:  # several vendors are awarded: the buyer picks one first (a page of links, no script)
+        return render_template("contracts/orders/choose_vendor.html", vehicle=vehicle,
+                               pilot_id=parse_id(request.values.get("pilot"))), 400 if request.method == "POST" else 200
+    form = order_form_class()()
+    form.vendor_id.data = str(award.vendor_id)
+    form.fill_schedule(award.schedule)
     pilot = None
+    if request.method == "GET":
+        _fill_sections(form, award)
     if request.method == "GET" and parse_id(request.args.get("pilot")) is not None:
         pilot = pilot_for_prefill(parse_id(request.args["pilot"]))
         if pilot is not None:
@@ -187,13 +266,9 @@ def new_order(vehicle_id: int):
     if request.method == "POST" and request.form.get("action") == PREVIEW_ACTION:
         return _render_preview(form, vehicle)
     if request.method == "POST" and form.validate():
-        data = form.to_data()
-        try:
-            order = services.create_order(vehicle=vehicle, data=data, actor=current_user)
-        except ValidationFailed as err:
-            db.session.rollback()
-            form.attach_errors(err.fields, [line["price_item_id"] for line in data["lines"]])
-            return _render_order_form(form, vehicle, status=400, preview=_preview(data["performance"]))
+        order = _save_draft(form, lambda data: services.create_order(vehicle=vehicle, data=data, actor=current_user))
+        if order is None:
+            return _render_order_form(form, vehicle, status=400, preview=_preview(form.to_data()["performance"]))
         db.session.commit()
         flash(f"Draft order {order.reference} saved. Check it and submit it.", "success")
         return redirect(url_for("orders.order", order_id=order.id))
@@ -204,22 +279,22 @@ def new_order(vehicle_id: int):
 def edit_order(order_id: int):
     order = get_order_or_404(order_id)
     require(can.can_edit_order(current_user, order))
-    form = OrderForm()
+    form = order_form_class()()
+    award = order.vehicle.award_of(order.vendor_id)
     if request.method == "GET":
         form.po_number.data, form.notes.data = order.po_number, order.notes
         form.delivery_start.data, form.delivery_end.data = order.delivery_start, order.delivery_end
+        form.pricing_model.data = order.pricing_model
         form.performance.form.fill(order.performance)
-    form.fill_schedule(order.vehicle, {ln.price_item_id: (str(ln.quantity), str(ln.unit_price)) for ln in order.lines})
+        _fill_sections(form, award, order)
+    form.fill_schedule(award.schedule if award is not None else [],
+                       {ln.price_item_id: (str(ln.quantity), str(ln.unit_price)) for ln in order.lines})
     if request.method == "POST" and request.form.get("action") == PREVIEW_ACTION:
         return _render_preview(form, order.vehicle, order)
     if request.method == "POST" and form.validate():
-        data = form.to_data()
-        try:
-            services.update_order(order, data, actor=current_user)
-        except ValidationFailed as err:
-            db.session.rollback()
-            form.attach_errors(err.fields, [line["price_item_id"] for line in data["lines"]])
-            return _render_order_form(form, order.vehicle, order, 400, preview=_preview(data["performance"]))
+        if _save_draft(form, lambda data: services.update_order(order, data, actor=current_user), order) is None:
+            order = get_order_or_404(order_id)
+            return _render_order_form(form, order.vehicle, order, 400, preview=_preview(form.to_data()["performance"]))
         db.session.commit()
         flash("Order saved.", "success")
         return redirect(url_for("orders.order", order_id=order.id))

@@ -16,6 +16,7 @@ from contracts.vehicles import services as vehicles
 from contracts.vehicles.models import (
     ADMIN_FEE_MAX,
     ADMIN_FEE_PLACES,
+    AWARDS_MAX,
     LISTINGS_MAX,
     NOTES_MAX,
     NUMBER_MAX,
@@ -57,15 +58,26 @@ RENEWAL_IN = {
 }
 ADMIN_FEE = {"type": "string", "pattern": rf"^\d{{1,3}}(\.\d{{1,{ADMIN_FEE_PLACES}}})?$", "example": "1.5",
              "description": f"0 to {ADMIN_FEE_MAX}; default: the consortium's admin fee."}
-_VEHICLE_PROPS = {
-    "number": {"type": "string", "maxLength": NUMBER_MAX, "example": "GPSR-2026-003"},
-    "title": {"type": "string", "maxLength": TITLE_MAX},
-    "lead_agency_id": {**ID, "description": "A member city of the consortium."},
+_AWARD_PROPS = {
     "vendor_id": {**ID, "description": "An approved supplier of the consortium."},
     "listing_ids": {"type": "array", "maxItems": LISTINGS_MAX, "items": ID,
                     "description": "Published listings of the vendor in this consortium."},
     "price_schedule": {"type": "array", "maxItems": SCHEDULE_MAX, "items": SCHEDULE_LINE_IN,
                        "description": "Price items of the covered listings; contract price at most the list price."},
+}
+AWARD_IN = {"type": "object", "additionalProperties": False, "required": ["vendor_id"], "properties": _AWARD_PROPS,
+            "description": "One awarded vendor, each vendor at most once per vehicle. Without price_schedule on a "
+                           "PATCH, the vendor's current lines on the listings still covered are kept."}
+_VEHICLE_PROPS = {
+    "number": {"type": "string", "maxLength": NUMBER_MAX, "example": "GPSR-2026-003"},
+    "title": {"type": "string", "maxLength": TITLE_MAX},
+    "lead_agency_id": {**ID, "description": "A member city of the consortium."},
+    "awards": {"type": "array", "minItems": 1, "maxItems": AWARDS_MAX, "items": AWARD_IN,
+               "description": "The awarded vendors, each with its covered listings and price schedule. The ceiling "
+                              "is shared by all of them. Give either awards or vendor_id (with listing_ids and "
+                              "price_schedule), not both."},
+    **{name: {**schema, "description": schema["description"] + " Single-vendor shape: one award."}
+       for name, schema in _AWARD_PROPS.items()},
     "start_date": DATE,
     "end_date": DATE,
     "renewal_options": RENEWAL_IN,
@@ -74,8 +86,10 @@ _VEHICLE_PROPS = {
     "notes": {"type": "string", "maxLength": NOTES_MAX},
 }
 VEHICLE_IN = {"type": "object", "additionalProperties": False,
-              "required": ["number", "title", "lead_agency_id", "vendor_id", "start_date", "end_date", "ceiling"],
-              "properties": _VEHICLE_PROPS}
+              "required": ["number", "title", "lead_agency_id", "start_date", "end_date", "ceiling"],
+              "properties": _VEHICLE_PROPS,
+              "description": "The vendors as awards, or (one vendor) as vendor_id, listing_ids and price_schedule: "
+                             "one of the two is required."}
 VEHICLE_PATCH = {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": _VEHICLE_PROPS,
                  "description": "Draft vehicles only. Absent fields keep their values; when listing_ids changes "
                                 "without price_schedule, lines of listings no longer covered are dropped."}
@@ -100,6 +114,7 @@ REASON_REQUIRED_IN = {**REASON_IN, "required": ["reason"]}
 SCHEDULE_LINE_OUT = {
     "type": "object",
     "properties": {
+        "vendor_id": ID,
         "price_item_id": ID, "listing_id": ID, "listing_title": {"type": ["string", "null"]},
         "name": {"type": "string"}, "unit": {"type": "string"},
         "list_price": {"type": "string"}, "contract_price": {"type": "string"},
@@ -128,9 +143,18 @@ PARTICIPATION_OUT = {
         "addendum_url": {"type": ["string", "null"]},
     },
 }
+AWARD_OUT = {
+    "type": "object", "required": ["id", "vendor", "listing_ids", "price_schedule"],
+    "properties": {
+        "id": ID, "vendor": _ORG, "listing_ids": {"type": "array", "items": ID},
+        "listings": {"type": "array", "items": {"type": "object", "properties": {
+            "id": ID, "title": {"type": "string"}, "status": {"type": "string"}}}},
+        "price_schedule": {"type": "array", "items": SCHEDULE_LINE_OUT},
+    },
+}
 VEHICLE_OUT = {
     "type": "object",
-    "required": ["id", "number", "title", "status", "lead_agency", "vendor", "listing_ids", "price_schedule",
+    "required": ["id", "number", "title", "status", "lead_agency", "awards", "vendor", "listing_ids", "price_schedule",
                  "start_date", "end_date", "renewal_options", "admin_fee_pct", "ceiling", "committed", "remaining",
                  "participants"],
     "properties": {
@@ -141,11 +165,14 @@ VEHICLE_OUT = {
                    "description": "Effective status: an active vehicle past its end date is expired."},
         "status_reason": {"type": ["string", "null"]},
         "lead_agency": _ORG,
-        "vendor": _ORG,
-        "listing_ids": {"type": "array", "items": ID},
+        "awards": {"type": "array", "items": AWARD_OUT},
+        "vendor": {"oneOf": [_ORG, {"type": "null"}],
+                   "description": "The vendor of a single-award vehicle; null when it awards several (see awards)."},
+        "listing_ids": {"type": "array", "items": ID, "description": "Every award's covered listings."},
         "listings": {"type": "array", "items": {"type": "object", "properties": {
             "id": ID, "title": {"type": "string"}, "status": {"type": "string"}}}},
-        "price_schedule": {"type": "array", "items": SCHEDULE_LINE_OUT},
+        "price_schedule": {"type": "array", "items": SCHEDULE_LINE_OUT,
+                           "description": "Every award's lines (each names its vendor_id)."},
         "start_date": DATE,
         "end_date": DATE,
         "renewal_options": {"type": "object", "properties": {
@@ -206,6 +233,7 @@ def vehicle_json(vehicle: Vehicle, *, see_money: bool, member_id: int | None = N
                  can_buy: bool = False, mine: Participation | None = None) -> dict:
     """A vehicle as the viewer may see it: money figures only for the office and participants."""
     schedule = [{
+        "vendor_id": row["vendor"].id,
         "price_item_id": row["price_item"].id,
         "listing_id": row["price_item"].listing_id,
         "listing_title": row["listing"].title if row["listing"] else None,
@@ -226,7 +254,12 @@ def vehicle_json(vehicle: Vehicle, *, see_money: bool, member_id: int | None = N
         "status": vehicle.effective_status(),
         "status_reason": vehicle.status_reason,
         "lead_agency": _org(vehicle.lead_agency),
-        "vendor": _org(vehicle.vendor),
+        "awards": [{
+            "id": award.id, "vendor": _org(award.vendor), "listing_ids": [x.id for x in award.listings],
+            "listings": [{"id": x.id, "title": x.title, "status": x.status} for x in award.listings],
+            "price_schedule": [line for line in schedule if line["vendor_id"] == award.vendor_id],
+        } for award in vehicle.awards],
+        "vendor": _org(vehicle.awards[0].vendor) if len(vehicle.awards) == 1 else None,
         "listing_ids": [x.id for x in vehicle.listings],
         "listings": [{"id": x.id, "title": x.title, "status": x.status} for x in vehicle.listings],
         "price_schedule": schedule,

@@ -3,6 +3,9 @@ the models); `contracts.vehicles.validation` owns the rules and messages.
 
 The price schedule works without JavaScript: the edit page shows one row per price item of the
 covered listings (`contract_price-<price item id>`); a blank price leaves the item off the schedule.
+A vehicle awarding several vendors is edited award by award on the same page: each award's vendor is
+fixed (its listings are the checked ones of that vendor; `remove_awards` drops an award), and a vendor is
+added on its own small page (`AwardForm`).
 """
 
 from __future__ import annotations
@@ -51,18 +54,33 @@ class VehicleForm(FlaskForm):
                           description="Solicitation and award references, where the documents are, anything "
                                       "members should know.")
 
+    remove_awards = CheckboxesField("Remove these awards", choices=[], validate_choice=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.schedule_values: dict[int, str] = {}
         self.schedule_errors: dict[int, str] = {}
         self._schedule_order: list[int] = []
         self._listing_titles: dict[int, str] = {}
+        self._listing_vendor: dict[int, int] = {}
+        # Several awards: the vendors in award order, and per award the order of the lines sent.
+        self.award_vendors: list[tuple[int, str]] = []
+        self._award_lines: list[list[int]] = []
+        self._item_listing: dict[int, int] = {}
 
-    def set_choices(self, members, vendors, listings) -> None:
+    def set_choices(self, members, vendors, listings, awards=()) -> None:
+        """`awards` (the vehicle's, when it awards several vendors) fixes the vendors of the edit page."""
         self.lead_agency_id.choices = [("", "- Select -")] + [(str(o.id), o.name) for o in members]
         self.vendor_id.choices = [("", "- Select -")] + [(str(o.id), o.name) for o in vendors]
         self.listing_ids.choices = [(str(x.id), x.title) for x in listings]
         self._listing_titles = {x.id: x.title for x in listings}
+        self._listing_vendor = {x.id: x.vendor_id for x in listings}
+        self.award_vendors = [(a.vendor_id, a.vendor.name) for a in awards] if len(awards) > 1 else []
+        self.remove_awards.choices = [(str(vendor_id), name) for vendor_id, name in self.award_vendors]
+
+    @property
+    def is_multi_award(self) -> bool:
+        return bool(self.award_vendors)
 
     def checked_listing_ids(self) -> list[int]:
         return [i for i in (parse_id(v) for v in (self.listing_ids.data or [])) if i is not None]
@@ -72,12 +90,14 @@ class VehicleForm(FlaskForm):
         for name in ("number", "title", "start_date", "end_date", "ceiling", "admin_fee_pct", "notes"):
             getattr(self, name).data = content[name] or ""
         self.lead_agency_id.data = str(content["lead_agency_id"])
-        self.vendor_id.data = str(content["vendor_id"])
-        self.listing_ids.data = [str(i) for i in content["listing_ids"]]
+        awards = content["awards"]
+        self.vendor_id.data = str(awards[0]["vendor_id"]) if awards else ""
+        self.listing_ids.data = [str(i) for award in awards for i in award["listing_ids"]]
         self.renewal_count.data = str(content["renewal_options"]["count"])
         months = content["renewal_options"]["months"]
         self.renewal_months.data = str(months) if months else ""
-        self.schedule_values = {row["price_item_id"]: row["contract_price"] for row in content["price_schedule"]}
+        self.schedule_values = {row["price_item_id"]: row["contract_price"]
+                                for award in awards for row in award["price_schedule"]}
 
     def read_schedule(self, formdata) -> None:
         """The contract prices typed into the schedule rows (POST of the edit page)."""
@@ -105,18 +125,42 @@ class VehicleForm(FlaskForm):
             "notes": self.notes.data or "",
         }
         if listing_of_item is not None:
+            self._item_listing = dict(listing_of_item)
             checked = set(data["listing_ids"])
             self._schedule_order = [item_id for item_id, value in self.schedule_values.items()
                                     if value and listing_of_item.get(item_id) in checked]
             data["price_schedule"] = [{"price_item_id": item_id, "contract_price": self.schedule_values[item_id]}
                                       for item_id in self._schedule_order]
+        if self.is_multi_award:
+            data["awards"] = self._awards(data.pop("listing_ids"), data.pop("price_schedule", None))
+            del data["vendor_id"]
         return data
+
+    def _awards(self, listing_ids: list[int], schedule: list[dict] | None) -> list[dict]:
+        """The awards of the edit page: each kept vendor with its checked listings and priced rows."""
+        removed = {parse_id(v) for v in (self.remove_awards.data or [])}
+        awards, self._award_lines = [], []
+        for vendor_id, _name in self.award_vendors:
+            if vendor_id in removed:
+                continue
+            mine = [i for i in listing_ids if self._listing_vendor.get(i) == vendor_id]
+            lines = [row for row in schedule or [] if row["price_item_id"] in self._items_of(mine)]
+            awards.append({"vendor_id": vendor_id, "listing_ids": mine, "price_schedule": lines})
+            self._award_lines.append([row["price_item_id"] for row in lines])
+        return awards
+
+    def _items_of(self, listing_ids: list[int]) -> set[int]:
+        wanted = set(listing_ids)
+        return {item_id for item_id, listing_id in self._item_listing.items() if listing_id in wanted}
 
     def attach_errors(self, fields: dict[str, str]) -> None:
         """Put the service's messages on the matching fields and schedule rows."""
         checked = self.checked_listing_ids()
         for path, message in fields.items():
             parts = path.split(".")
+            if parts[0] == "awards":
+                self._attach_award_error(parts, message)
+                continue
             head = parts[0]
             if head == "price_schedule":
                 index = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
@@ -132,6 +176,54 @@ class VehicleForm(FlaskForm):
             field = getattr(self, head, None) if head in self._fields and head != "csrf_token" else None
             if field is not None:
                 field.errors = list(field.errors) + [message]
+            else:
+                self.form_errors.append(message)
+
+    def _attach_award_error(self, parts: list[str], message: str) -> None:
+        """`awards.N.…` messages: at the schedule row or the listings, named by the award's vendor."""
+        kept = [v for v in self.award_vendors if str(v[0]) not in (self.remove_awards.data or [])]
+        index = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(kept) else None
+        name = kept[index][1] if index is not None else "Awards"
+        if index is not None and len(parts) > 3 and parts[2] == "price_schedule" and parts[3].isdigit():
+            lines = self._award_lines[index] if index < len(self._award_lines) else []
+            if int(parts[3]) < len(lines):
+                self.schedule_errors[lines[int(parts[3])]] = message
+        if index is not None and len(parts) > 2 and parts[2] == "listing_ids":
+            self.listing_ids.errors = list(self.listing_ids.errors) + [f"{name}: {message}"]
+            return
+        self.form_errors.append(f"{name}: {message}")
+
+
+class AwardForm(FlaskForm):
+    """Add an award to a draft vehicle: one more vendor and the listings of it the vehicle covers (the
+    contract prices are set afterwards on the edit page, like a new vehicle's)."""
+
+    vendor_id = SelectField("Vendor", choices=[], validate_choice=False,
+                            description="An approved supplier of the consortium not yet awarded on this vehicle.")
+    listing_ids = CheckboxesField("Covered listings", choices=[], validate_choice=False)
+
+    def set_choices(self, vendors, listings) -> None:
+        self.vendor_id.choices = [("", "- Select -")] + [(str(o.id), o.name) for o in vendors]
+        self.listing_ids.choices = [(str(x.id), x.title) for x in listings]
+        self._titles = {x.id: x.title for x in listings}
+
+    def checked_listing_ids(self) -> list[int]:
+        return [i for i in (parse_id(v) for v in (self.listing_ids.data or [])) if i is not None]
+
+    def to_data(self) -> dict:
+        return {"vendor_id": self.vendor_id.data or None, "listing_ids": self.checked_listing_ids()}
+
+    def attach_errors(self, fields: dict[str, str]) -> None:
+        checked = self.checked_listing_ids()
+        for path, message in fields.items():
+            parts = path.split(".")
+            if parts[0] == "listing_ids":
+                index = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+                title = self._titles.get(checked[index]) if index is not None and index < len(checked) else None
+                shown = f"“{title}”: {message}" if title else message
+                self.listing_ids.errors = list(self.listing_ids.errors) + [shown]
+            elif parts[0] == "vendor_id":
+                self.vendor_id.errors = list(self.vendor_id.errors) + [message]
             else:
                 self.form_errors.append(message)
 

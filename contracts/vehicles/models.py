@@ -1,4 +1,8 @@
-"""How it is bought: cooperative contract vehicles, their price schedules, and participating addenda.
+"""How it is bought: cooperative contract vehicles, their awards and price schedules, and participating addenda.
+
+A vehicle awards one or more vendors (`Award`): each award covers listings of its vendor and carries that
+vendor's price schedule. The ceiling is the vehicle's, shared by every award; an order names the vendor
+(one of the awards) and is priced from that award's schedule.
 
 The limits below are declared once, here: the columns, the forms, the API's JSON Schema and
 `contracts.vehicles.validation` all read them (tests/contracts/test_vehicle_limits.py checks they agree).
@@ -11,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from catalog.listings.models import Listing, PriceItem
 from consortium.models import Organization, User
@@ -27,8 +31,9 @@ NUMBER_MAX = 40  # characters of a vehicle number
 TITLE_MAX = 200
 NOTES_MAX = 20000
 SPECIAL_TERMS_MAX = 5000  # a participation's special terms
-LISTINGS_MAX = 50  # listings one vehicle covers
-SCHEDULE_MAX = 200  # lines of a price schedule
+LISTINGS_MAX = 50  # listings one award covers
+SCHEDULE_MAX = 200  # lines of one award's price schedule
+AWARDS_MAX = 10  # vendors one vehicle awards
 RENEWALS_MAX = 10  # renewal options
 RENEWAL_MONTHS_MAX = 60  # months per renewal option
 ADMIN_FEE_MAX = 100  # percent
@@ -42,10 +47,10 @@ def today() -> date:
     return date.today()
 
 
-vehicle_listing = Table(
-    "vehicle_listing",
+award_listing = Table(
+    "award_listing",
     Base.metadata,
-    Column("vehicle_id", ForeignKey("vehicle.id", ondelete="CASCADE"), primary_key=True),
+    Column("award_id", ForeignKey("vehicle_award.id", ondelete="CASCADE"), primary_key=True),
     Column("listing_id", ForeignKey("listing.id"), primary_key=True),
 )
 
@@ -66,7 +71,6 @@ class Vehicle(TenantMixin, TimestampMixin, Base):
     number: Mapped[str] = mapped_column(String(NUMBER_MAX))
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     lead_agency_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    vendor_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     start_date: Mapped[date] = mapped_column()
     end_date: Mapped[date] = mapped_column()
     renewal_count: Mapped[int] = mapped_column(default=0)
@@ -84,10 +88,8 @@ class Vehicle(TenantMixin, TimestampMixin, Base):
     terminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     lead_agency: Mapped[Organization] = relationship(foreign_keys=[lead_agency_id])
-    vendor: Mapped[Organization] = relationship(foreign_keys=[vendor_id])
-    listings: Mapped[list[Listing]] = relationship(secondary=vehicle_listing, order_by="Listing.title")
-    schedule: Mapped[list[ScheduleItem]] = relationship(
-        back_populates="vehicle", cascade="all, delete-orphan", order_by="ScheduleItem.id"
+    awards: Mapped[list[Award]] = relationship(
+        back_populates="vehicle", cascade="all, delete-orphan", order_by=lambda: [Award.position, Award.id]
     )
     participations: Mapped[list[Participation]] = relationship(
         back_populates="vehicle", order_by="Participation.id"
@@ -113,6 +115,35 @@ class Vehicle(TenantMixin, TimestampMixin, Base):
             p.member_id == member_id and p.status == "executed" for p in self.participations)
 
     @property
+    def vendors(self) -> list[Organization]:
+        """The awarded vendors, in award order."""
+        return [award.vendor for award in self.awards]
+
+    @property
+    def vendor_names(self) -> str:
+        """'ParkSense', 'ParkSense and CurbIQ', 'A, B and C' (for sentences and headings)."""
+        names = [vendor.name for vendor in self.vendors]
+        return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+    @property
+    def is_multi_award(self) -> bool:
+        return len(self.awards) > 1
+
+    def award_of(self, vendor_id: int | None) -> Award | None:
+        """The award of this vendor, or None when it is not awarded on this vehicle."""
+        return next((award for award in self.awards if award.vendor_id == vendor_id), None)
+
+    @property
+    def listings(self) -> list[Listing]:
+        """Every award's covered listings, by title (load `awards` and their listings eagerly for lists)."""
+        return sorted((x for award in self.awards for x in award.listings), key=lambda x: (x.title, x.id))
+
+    @property
+    def schedule(self) -> list[ScheduleItem]:
+        """Every award's price schedule lines, in the order they were scheduled."""
+        return sorted((line for award in self.awards for line in award.schedule), key=lambda line: line.id or 0)
+
+    @property
     def remaining(self) -> Decimal:
         return self.ceiling - self.committed
 
@@ -124,8 +155,32 @@ class Vehicle(TenantMixin, TimestampMixin, Base):
         return f"<Vehicle {self.number} {self.status}>"
 
 
+class Award(Base):
+    """One vendor awarded on a vehicle: the listings of that vendor it covers and their contract prices.
+    A vehicle awards each vendor at most once; `position` keeps the order the office listed them in."""
+
+    __tablename__ = "vehicle_award"
+    __table_args__ = (UniqueConstraint("vehicle_id", "vendor_id", name="vehicle_vendor"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id", ondelete="CASCADE"), index=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    vehicle: Mapped[Vehicle] = relationship(back_populates="awards")
+    vendor: Mapped[Organization] = relationship()
+    listings: Mapped[list[Listing]] = relationship(secondary=award_listing, order_by="Listing.title")
+    schedule: Mapped[list[ScheduleItem]] = relationship(
+        back_populates="award", cascade="all, delete-orphan", order_by="ScheduleItem.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Award vehicle={self.vehicle_id} vendor={self.vendor_id}>"
+
+
 class ScheduleItem(Base):
-    """One line of a vehicle's price schedule: a listing's price item at a contract price."""
+    """One line of an award's price schedule: a listing's price item at a contract price. It also names
+    the vehicle, so a price item is scheduled at most once per vehicle (a unique constraint)."""
 
     __tablename__ = "schedule_item"
     __table_args__ = (
@@ -135,11 +190,20 @@ class ScheduleItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id", ondelete="CASCADE"), index=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("vehicle_award.id", ondelete="CASCADE"), index=True)
     price_item_id: Mapped[int] = mapped_column(ForeignKey("price_item.id"), index=True)
     contract_price: Mapped[Decimal] = mapped_column(Money())
 
-    vehicle: Mapped[Vehicle] = relationship(back_populates="schedule")
+    vehicle: Mapped[Vehicle] = relationship()
+    award: Mapped[Award] = relationship(back_populates="schedule")
     price_item: Mapped[PriceItem] = relationship()
+
+    @validates("award")
+    def _on_the_awards_vehicle(self, key, award: Award | None) -> Award | None:
+        """A line names the vehicle of its award (set when the line joins an award's schedule)."""
+        if award is not None and award.vehicle is not None:
+            self.vehicle = award.vehicle
+        return award
 
     @property
     def discount_pct(self) -> Decimal:

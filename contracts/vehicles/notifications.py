@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consortium import queries as people
-from contracts.vehicles.models import Participation, Vehicle
+from contracts.vehicles.models import Award, Participation, Vehicle
 from marketplace.extensions import db
 from marketplace.formats import day, money
 from marketplace.notifications.events import on
@@ -119,7 +119,8 @@ def vehicles_ending(today: date | None) -> int:
             select(Vehicle).where(Vehicle.consortium_id == consortium.id, Vehicle.status == "active",
                                   Vehicle.end_date >= on_day,
                                   Vehicle.end_date <= on_day + timedelta(days=max(ENDING_THRESHOLDS)))
-            .options(selectinload(Vehicle.participations)).order_by(Vehicle.id)
+            .options(selectinload(Vehicle.participations), selectinload(Vehicle.awards).selectinload(Award.vendor))
+            .order_by(Vehicle.id)
             .execution_options(all_tenants=True)))  # the job names each consortium itself
         if not vehicles:
             continue
@@ -137,7 +138,7 @@ def vehicles_ending(today: date | None) -> int:
             written += len(notify(
                 recipients, kind="vehicle_ending",
                 subject=f"Vehicle {vehicle.number} ends {when}, on {day(vehicle.end_date)}",
-                body=(f"Vehicle {_vehicle_name(vehicle)} with {vehicle.vendor.name} ends on {day(vehicle.end_date)}. "
+                body=(f"Vehicle {_vehicle_name(vehicle)} with {vehicle.vendor_names} ends on {day(vehicle.end_date)}. "
                       f"{money(vehicle.remaining)} of its {money(vehicle.ceiling)} ceiling remains. "
                       f"{_renewal_sentence(vehicle)}"),
                 consortium_id=consortium.id, obj=vehicle,

@@ -22,21 +22,24 @@ from consortium.context import belongs
 from consortium.permissions import is_office_of
 from contracts.vehicles import models
 from contracts.vehicles import permissions as can
-from contracts.vehicles.models import STATUS_LABELS, Participation, ScheduleItem, Vehicle, vehicle_listing
+from contracts.vehicles.models import STATUS_LABELS, Award, Participation, ScheduleItem, Vehicle, award_listing
 from marketplace import transitions
 from marketplace.extensions import db
 from marketplace.formats import money
 from marketplace.inputs import parse_id
 from marketplace.queue import QueueItem, provider
 
+AWARD_OPTIONS = selectinload(Vehicle.awards).options(
+    selectinload(Award.vendor),
+    selectinload(Award.listings).selectinload(Listing.price_items),
+    selectinload(Award.schedule).selectinload(ScheduleItem.price_item),
+)
 DETAIL_OPTIONS = (
     selectinload(Vehicle.lead_agency),
-    selectinload(Vehicle.vendor),
-    selectinload(Vehicle.listings).selectinload(Listing.price_items),
-    selectinload(Vehicle.schedule).selectinload(ScheduleItem.price_item),
+    AWARD_OPTIONS,
     selectinload(Vehicle.participations).selectinload(Participation.member),
 )
-SUMMARY_OPTIONS = (selectinload(Vehicle.lead_agency), selectinload(Vehicle.vendor))
+SUMMARY_OPTIONS = (selectinload(Vehicle.lead_agency), selectinload(Vehicle.awards).selectinload(Award.vendor))
 PARTICIPATION_OPTIONS = (
     selectinload(Participation.member),
     selectinload(Participation.requested_by),
@@ -227,15 +230,21 @@ def count(stmt) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
+def _vehicles_covering(listing_id: int):
+    """The ids of the vehicles one of whose awards covers this listing (a subquery)."""
+    return (select(Award.vehicle_id).join(award_listing, award_listing.c.award_id == Award.id)
+            .where(award_listing.c.listing_id == listing_id))
+
+
 def vehicles_covering(listing_id: int) -> list[Vehicle]:
     """Active, unexpired vehicles of the current consortium whose covered listings include this one,
     with their schedules (for the listing page)."""
     stmt = (
         select(Vehicle)
-        .join(vehicle_listing, vehicle_listing.c.vehicle_id == Vehicle.id)
-        .where(vehicle_listing.c.listing_id == listing_id, Vehicle.status == "active",
+        .where(Vehicle.id.in_(_vehicles_covering(listing_id)), Vehicle.status == "active",
                Vehicle.end_date >= models.today())
-        .options(*SUMMARY_OPTIONS, selectinload(Vehicle.schedule).selectinload(ScheduleItem.price_item))
+        .options(*SUMMARY_OPTIONS, selectinload(Vehicle.awards).selectinload(Award.schedule)
+                 .selectinload(ScheduleItem.price_item))
         .order_by(Vehicle.number)
     )
     return list(db.session.scalars(stmt))
@@ -252,8 +261,8 @@ def active_contract_prices(listing: Listing) -> list[ContractPrice]:
         select(ScheduleItem.price_item_id, ScheduleItem.contract_price, Vehicle.id, Vehicle.number)
         .join(Vehicle, Vehicle.id == ScheduleItem.vehicle_id)
         .join(PriceItem, PriceItem.id == ScheduleItem.price_item_id)
-        .join(vehicle_listing, (vehicle_listing.c.vehicle_id == Vehicle.id)
-              & (vehicle_listing.c.listing_id == PriceItem.listing_id))
+        .join(award_listing, (award_listing.c.award_id == ScheduleItem.award_id)
+              & (award_listing.c.listing_id == PriceItem.listing_id))
         .where(PriceItem.listing_id == listing.id, Vehicle.consortium_id == listing.consortium_id,
                Vehicle.status == "active", Vehicle.end_date >= models.today())
         .order_by(Vehicle.number, ScheduleItem.id)
@@ -266,7 +275,7 @@ def covering_vehicles(listing: Listing, *, lock: bool = False) -> list[CoveringV
     """The active, unexpired vehicles covering `listing`, by number. With `lock` (the withdraw
     transition, which holds the listing's lock) every draft or active vehicle covering it is locked
     first, in id order, so an activation in flight commits before the answer is read."""
-    covering = select(vehicle_listing.c.vehicle_id).where(vehicle_listing.c.listing_id == listing.id)
+    covering = _vehicles_covering(listing.id)
     if lock:
         ids = db.session.scalars(select(Vehicle.id).where(Vehicle.id.in_(covering),
                                                           Vehicle.status.in_(("draft", "active")))
@@ -288,9 +297,10 @@ def vehicles_to_order_under(user, listing_ids) -> dict[int, list[CoveringVehicle
     if not member_id or not ids:
         return {}
     stmt = (
-        select(vehicle_listing.c.listing_id, Vehicle.id, Vehicle.number, Vehicle.title, Vehicle.end_date)
-        .join(vehicle_listing, vehicle_listing.c.vehicle_id == Vehicle.id)
-        .where(vehicle_listing.c.listing_id.in_(ids), _in_force_clause(models.today()),
+        select(award_listing.c.listing_id, Vehicle.id, Vehicle.number, Vehicle.title, Vehicle.end_date)
+        .join(Award, Award.vehicle_id == Vehicle.id)
+        .join(award_listing, award_listing.c.award_id == Award.id)
+        .where(award_listing.c.listing_id.in_(ids), _in_force_clause(models.today()),
                _participant_clause(member_id))
         .order_by(Vehicle.number)
     )
@@ -324,15 +334,16 @@ def published_listings_by_vendor() -> list[Listing]:
     return sorted(listings, key=lambda x: (x.vendor.name, x.title, x.id))
 
 
-def schedule_rows(vehicle: Vehicle) -> list[dict]:
-    """The price schedule against list prices, in listing order: what the vehicle page, the API and
-    the addendum show."""
-    listings = {x.id: x for x in vehicle.listings}
+def award_rows(award: Award) -> list[dict]:
+    """One award's price schedule against list prices, in listing order."""
+    listings = {x.id: x for x in award.listings}
     rows = []
-    for line in vehicle.schedule:
+    for line in award.schedule:
         item = line.price_item
         rows.append({
             "line": line,
+            "award": award,
+            "vendor": award.vendor,
             "price_item": item,
             "listing": listings.get(item.listing_id),
             "list_price": item.list_price,
@@ -340,10 +351,16 @@ def schedule_rows(vehicle: Vehicle) -> list[dict]:
             "discount": item.list_price - line.contract_price,
             "discount_pct": line.discount_pct,
         })
-    order = {x.id: i for i, x in enumerate(vehicle.listings)}
+    order = {x.id: i for i, x in enumerate(award.listings)}
     rows.sort(key=lambda r: (order.get(r["price_item"].listing_id, len(order)), r["price_item"].position,
                              r["price_item"].id))
     return rows
+
+
+def schedule_rows(vehicle: Vehicle) -> list[dict]:
+    """The price schedules against list prices, award by award and in listing order: what the vehicle
+    page, the API and the addendum show."""
+    return [row for award in vehicle.awards for row in award_rows(award)]
 
 
 def participations_stmt(user, status: str | None = None):

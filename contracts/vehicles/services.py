@@ -21,18 +21,33 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from catalog.listings.models import Listing, PriceItem
+from catalog.listings.models import Listing
 from consortium.models import Consortium, Organization, Supplier, User
 from contracts.vehicles import models, queries
 from contracts.vehicles import permissions as can
-from contracts.vehicles.models import PARTICIPATION_STATUSES, VEHICLE_STATUSES, Participation, ScheduleItem, Vehicle
-from contracts.vehicles.validation import NUMBER_TAKEN, PROBLEMS, clean_participation_data, clean_vehicle_data
+from contracts.vehicles.models import (
+    PARTICIPATION_STATUSES,
+    VEHICLE_STATUSES,
+    Award,
+    Participation,
+    ScheduleItem,
+    Vehicle,
+)
+from contracts.vehicles.validation import (
+    AWARD_FIELDS,
+    NUMBER_TAKEN,
+    PROBLEMS,
+    amendment_lines,
+    clean_participation_data,
+    clean_vehicle_data,
+    patched_data,
+)
 from marketplace import audit, transitions
 from marketplace.db import utcnow
 from marketplace.errors import Conflict, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.formats import day, money
-from marketplace.inputs import REASON_LIMIT, parse_id, parse_money, raise_if
+from marketplace.inputs import REASON_LIMIT, raise_if
 from marketplace.transitions import Lifecycle, transition
 
 OFFICE_ONLY = "Only the consortium office manages contract vehicles."
@@ -52,16 +67,23 @@ def add_months(day: date, months: int) -> date:
 # --- what the audit trail records -----------------------------------------------------------------
 
 
+def award_content(award: Award) -> dict:
+    """One award in the API's input shape."""
+    return {
+        "vendor_id": award.vendor_id if award.vendor_id is not None else award.vendor.id,
+        "listing_ids": sorted(listing.id for listing in award.listings),
+        "price_schedule": [{"price_item_id": line.price_item.id, "contract_price": str(line.contract_price)}
+                           for line in award.schedule],
+    }
+
+
 def vehicle_content(vehicle: Vehicle) -> dict:
     """The vehicle's terms in the API's input shape (audit before/after, PATCH merging, the edit form)."""
     return {
         "number": vehicle.number,
         "title": vehicle.title,
         "lead_agency_id": vehicle.lead_agency_id,
-        "vendor_id": vehicle.vendor_id,
-        "listing_ids": sorted(listing.id for listing in vehicle.listings),
-        "price_schedule": [{"price_item_id": line.price_item_id, "contract_price": str(line.contract_price)}
-                           for line in vehicle.schedule],
+        "awards": [award_content(award) for award in vehicle.awards],
         "start_date": vehicle.start_date.isoformat() if vehicle.start_date else None,
         "end_date": vehicle.end_date.isoformat() if vehicle.end_date else None,
         "renewal_options": {"count": vehicle.renewal_count, "months": vehicle.renewal_months},
@@ -91,32 +113,45 @@ def activation_problems(vehicle: Vehicle, on: date | None = None) -> dict[str, s
     lead = vehicle.lead_agency
     if lead is None or lead.kind != "member" or lead.consortium_id != vehicle.consortium_id:
         problems["lead_agency_id"] = "The lead agency must be a member city of this consortium."
-    supplier = db.session.scalar(select(Supplier.id).where(Supplier.consortium_id == vehicle.consortium_id,
-                                                           Supplier.organization_id == vehicle.vendor_id))
-    if supplier is None:
+    if not vehicle.awards:
+        problems["awards"] = "Award at least one vendor."
+    suppliers = set(db.session.scalars(select(Supplier.organization_id).where(
+        Supplier.consortium_id == vehicle.consortium_id,
+        Supplier.organization_id.in_([award.vendor_id for award in vehicle.awards]))))
+    for index, award in enumerate(vehicle.awards):
+        # A single-vendor vehicle keeps the top-level field names; several awards are named by position.
+        prefix = f"awards.{index}." if vehicle.is_multi_award else ""
+        who = f"{award.vendor.name}: " if vehicle.is_multi_award else ""
+        problems.update({prefix + k: who + v for k, v in _award_problems(award, award.vendor_id in suppliers).items()})
+    if vehicle.end_date <= (on or models.today()):
+        problems["end_date"] = f"The end date ({day(vehicle.end_date)}) must be in the future."
+    return problems
+
+
+def _award_problems(award: Award, is_supplier: bool) -> dict[str, str]:
+    """What keeps one award from being put in force: its vendor, its listings, its price schedule."""
+    problems: dict[str, str] = {}
+    if not is_supplier:
         problems["vendor_id"] = "The vendor is no longer an approved supplier of this consortium."
-    if not vehicle.listings:
+    if not award.listings:
         problems["listing_ids"] = "Cover at least one published listing of the vendor."
     else:
-        stale = [f"“{x.title}”" for x in vehicle.listings
-                 if x.status != "published" or x.vendor_id != vehicle.vendor_id]
+        stale = [f"“{x.title}”" for x in award.listings if x.status != "published" or x.vendor_id != award.vendor_id]
         if stale:
             problems["listing_ids"] = "No longer published by the vendor: " + ", ".join(stale) + "."
-    covered = {x.id for x in vehicle.listings}
+    covered = {x.id for x in award.listings}
     lines = []
-    for line in vehicle.schedule:
+    for line in award.schedule:
         item = line.price_item
         if item.is_retired or item.listing_id not in covered:
             lines.append(f"“{item.name}” is no longer offered on a covered listing")
         elif line.contract_price > item.list_price:
             lines.append(f"“{item.name}” is {money(line.contract_price - item.list_price)} above its list price "
                          f"of {money(item.list_price)}")
-    if not vehicle.schedule:
+    if not award.schedule:
         problems["price_schedule"] = "Put at least one price item on the schedule with its contract price."
     elif lines:
         problems["price_schedule"] = "; ".join(lines) + "."
-    if vehicle.end_date <= (on or models.today()):
-        problems["end_date"] = f"The end date ({day(vehicle.end_date)}) must be in the future."
     return problems
 
 
@@ -243,7 +278,7 @@ def vehicle_actions(user, vehicle: Vehicle) -> set[str]:
     if termination_blocker(vehicle):
         actions.discard("terminate")
     if can.can_edit_vehicle(user, vehicle) and edit_blocker(vehicle) is None:
-        actions.add("edit")
+        actions.update(("edit", "add_award"))
     return actions
 
 
@@ -251,26 +286,42 @@ def _apply(vehicle: Vehicle, clean: dict) -> None:
     vehicle.number = clean["number"]
     vehicle.title = clean["title"]
     vehicle.lead_agency = clean["lead_agency"]
-    vehicle.vendor = clean["vendor"]
-    vehicle.listings = list(clean["listings"])
     vehicle.start_date, vehicle.end_date = clean["start_date"], clean["end_date"]
     vehicle.renewal_count, vehicle.renewal_months = clean["renewal"]
     vehicle.ceiling = clean["ceiling"]
     vehicle.admin_fee_pct = clean["admin_fee_pct"]
     vehicle.notes = clean["notes"]
+    # Awards are matched by vendor: a vendor still awarded keeps its award (and the ids of its lines).
+    wanted = [terms.vendor for terms in clean["awards"]]
+    for award in list(vehicle.awards):
+        if award.vendor_id not in {vendor.id for vendor in wanted}:
+            vehicle.awards.remove(award)
+    existing = {award.vendor_id: award for award in vehicle.awards}
+    for position, terms in enumerate(clean["awards"]):
+        award = existing.get(terms.vendor.id)
+        if award is None:
+            award = Award(vendor=terms.vendor)
+            vehicle.awards.append(award)
+        award.position = position
+        award.listings = list(terms.listings)
+        _apply_schedule(vehicle, award, terms.schedule)
+
+
+def _apply_schedule(vehicle: Vehicle, award: Award, schedule) -> None:
     # Update lines in place by price item: deleting and re-adding one would break the unique
     # (vehicle, price item) constraint inside a single flush.
-    existing = {line.price_item_id: line for line in vehicle.schedule}
-    wanted = {line.price_item.id for line in clean["schedule"]}
-    for line in list(vehicle.schedule):
-        if line.price_item_id not in wanted:
-            vehicle.schedule.remove(line)
-    for line in clean["schedule"]:
+    existing = {line.price_item.id: line for line in award.schedule}
+    wanted = {line.price_item.id for line in schedule}
+    for line in list(award.schedule):
+        if line.price_item.id not in wanted:
+            award.schedule.remove(line)
+    for line in schedule:
         current = existing.get(line.price_item.id)
         if current is not None:
             current.contract_price = line.contract_price
         else:
-            vehicle.schedule.append(ScheduleItem(price_item=line.price_item, contract_price=line.contract_price))
+            award.schedule.append(ScheduleItem(vehicle=vehicle, price_item=line.price_item,
+                                               contract_price=line.contract_price))
 
 
 def _flush_guarding_number(vehicle: Vehicle) -> None:
@@ -314,14 +365,7 @@ def update_vehicle(vehicle: Vehicle, data: dict, *, actor: User, partial: bool =
         raise Conflict(blocker)
     current = vehicle_content(vehicle)
     if partial:
-        merged = {**current, **data}
-        if "listing_ids" in data and "price_schedule" not in data:
-            wanted = {parse_id(v) for v in data["listing_ids"]} if isinstance(data["listing_ids"], list) else set()
-            merged["price_schedule"] = [
-                {"price_item_id": line.price_item_id, "contract_price": str(line.contract_price)}
-                for line in vehicle.schedule if line.price_item.listing_id in wanted
-            ]
-        data = merged
+        data = patched_data(vehicle, current, data)
     consortium = db.session.get(Consortium, vehicle.consortium_id)
     _apply(vehicle, clean_vehicle_data(data, consortium=consortium, vehicle=vehicle))
     _flush_guarding_number(vehicle)
@@ -329,6 +373,23 @@ def update_vehicle(vehicle: Vehicle, data: dict, *, actor: User, partial: bool =
     if after != current:
         _record(vehicle, actor, "vehicle.edited", before=current, after=after)
     return vehicle
+
+
+def add_award(vehicle: Vehicle, data: dict, *, actor: User) -> Vehicle:
+    """Award one more vendor on a draft: `data` is {vendor_id, listing_ids, price_schedule?}; the contract
+    prices can follow on the edit page. Field problems of the new award are reported without the
+    `awards.N.` prefix (they belong to the form that asked)."""
+    award = {k: data.get(k) for k in AWARD_FIELDS if isinstance(data, dict) and k in data}
+    award.setdefault("listing_ids", [])
+    award.setdefault("price_schedule", [])
+    index = len(vehicle.awards)
+    try:
+        return update_vehicle(vehicle, {"awards": [*vehicle_content(vehicle)["awards"], award]}, actor=actor,
+                              partial=True)
+    except ValidationFailed as err:
+        prefix = f"awards.{index}."
+        fields = {(k[len(prefix):] if k.startswith(prefix) else k): v for k, v in err.fields.items()}
+        raise ValidationFailed(err.message, fields) from err
 
 
 def activate_vehicle(vehicle: Vehicle, *, actor: User) -> Vehicle:
@@ -400,34 +461,6 @@ def decline_participation(participation: Participation, *, actor: User, reason: 
 AMENDMENT_PROBLEMS = "The price schedule cannot be amended as asked."
 
 
-def _amendment_lines(vehicle: Vehicle, items, fields: dict) -> list[tuple[ScheduleItem, Decimal]]:
-    """(schedule line, new contract price) per requested item; field messages for the rest. A new price
-    is more than zero and at most the item's current list price (read afresh)."""
-    if not isinstance(items, list) or not items:
-        fields["items"] = "Give at least one schedule line with its new contract price."
-        return []
-    lines = {line.price_item_id: line for line in db.session.scalars(
-        select(ScheduleItem).where(ScheduleItem.vehicle_id == vehicle.id).execution_options(populate_existing=True))}
-    db.session.execute(select(PriceItem).where(PriceItem.id.in_(lines)).execution_options(populate_existing=True))
-    changes, seen = [], set()
-    for index, raw in enumerate(items):
-        path = f"items.{index}"
-        line = lines.get(parse_id(raw.get("price_item_id"))) if isinstance(raw, dict) else None
-        if line is None or line.price_item_id in seen:
-            fields[f"{path}.price_item_id"] = ("Listed twice." if line is not None
-                                               else "Not an item of this vehicle's price schedule.")
-            continue
-        seen.add(line.price_item_id)
-        price = parse_money(raw.get("contract_price"), f"{path}.contract_price", fields, what="contract price")
-        item = line.price_item
-        if price is not None and price > item.list_price:
-            fields[f"{path}.contract_price"] = (f"The contract price of “{item.name}” can be at most its list price, "
-                                                f"{money(item.list_price)}.")
-        elif price is not None:
-            changes.append((line, price))
-    return changes
-
-
 def amend_price_schedule(vehicle: Vehicle, data: dict, *, actor: User) -> Vehicle:
     """The office changes contract prices of an active vehicle's schedule, typically lowering them to a
     list price a listing revision lowered. `data` is {items: [{price_item_id, contract_price}]}; each new
@@ -442,7 +475,7 @@ def amend_price_schedule(vehicle: Vehicle, data: dict, *, actor: User) -> Vehicl
     if status != "active":
         raise Conflict(f"Only an active vehicle's price schedule can be amended; {vehicle.number} is {status}.")
     fields: dict[str, str] = {}
-    changes = _amendment_lines(vehicle, data.get("items") if isinstance(data, dict) else None, fields)
+    changes = amendment_lines(vehicle, data.get("items") if isinstance(data, dict) else None, fields)
     raise_if(fields, AMENDMENT_PROBLEMS)
     before, after = [], []
     for line, price in changes:

@@ -1,9 +1,11 @@
 """Vehicle and participation input → clean values, or every problem at once.
 
 Input is the API's JSON shape (DESIGN section 7); the HTML forms convert to it, so both get the same
-rules and messages. Numbers, money, dates and text go through `marketplace.inputs`; the limits come
-from `contracts.vehicles.models`. Problems are keyed by field path, such as
-`price_schedule.0.contract_price`; other consortia's objects are reported exactly like missing ones.
+rules and messages. The vendors come either as `awards: [{vendor_id, listing_ids, price_schedule}]` or,
+for a single-vendor vehicle, as those three fields at the top level (one award). Numbers, money, dates
+and text go through `marketplace.inputs`; the limits come from `contracts.vehicles.models`. Problems are
+keyed by field path, such as `price_schedule.0.contract_price` or `awards.1.listing_ids.0`; other
+consortia's objects are reported exactly like missing ones.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from consortium.models import Consortium, Organization, Supplier
 from contracts.vehicles.models import (
     ADMIN_FEE_MAX,
     ADMIN_FEE_PLACES,
+    AWARDS_MAX,
     LISTINGS_MAX,
     NOTES_MAX,
     NUMBER_MAX,
@@ -28,14 +31,17 @@ from contracts.vehicles.models import (
     SCHEDULE_MAX,
     SPECIAL_TERMS_MAX,
     TITLE_MAX,
+    ScheduleItem,
     Vehicle,
 )
+from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.formats import day, money
 from marketplace.inputs import clean_text, parse_date, parse_id, parse_int, parse_money, parse_percent, raise_if
 
-INPUT_FIELDS = ("number", "title", "lead_agency_id", "vendor_id", "listing_ids", "price_schedule", "start_date",
-                "end_date", "renewal_options", "ceiling", "admin_fee_pct", "notes")
+AWARD_FIELDS = ("vendor_id", "listing_ids", "price_schedule")  # one award, or the single-vendor shape
+INPUT_FIELDS = ("number", "title", "lead_agency_id", "awards", *AWARD_FIELDS, "start_date", "end_date",
+                "renewal_options", "ceiling", "admin_fee_pct", "notes")
 PARTICIPATION_FIELDS = ("member_not_to_exceed", "special_terms")
 NO_LISTING = "No such published listing of this vendor."
 NO_PRICE_ITEM = "No such price item on the covered listings."
@@ -75,25 +81,25 @@ def _lead_agency(raw, consortium: Consortium, fields: dict) -> Organization | No
     return org
 
 
-def _vendor(raw, consortium: Consortium, fields: dict) -> Organization | None:
+def _vendor(raw, consortium: Consortium, path: str, fields: dict) -> Organization | None:
     org_id = parse_id(raw)
     supplier = db.session.scalar(
         select(Supplier).where(Supplier.consortium_id == consortium.id, Supplier.organization_id == org_id)
     ) if org_id else None
     if supplier is None:
-        fields["vendor_id"] = "Choose an approved supplier of this consortium."
+        fields[path] = "Choose an approved supplier of this consortium."
         return None
     return supplier.organization
 
 
-def _listings(raw, consortium: Consortium, vendor: Organization | None, fields: dict) -> list[Listing]:
+def _listings(raw, consortium: Consortium, vendor: Organization | None, path: str, fields: dict) -> list[Listing]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        fields["listing_ids"] = "Must be a list of listing ids."
+        fields[path] = "Must be a list of listing ids."
         return []
     if len(raw) > LISTINGS_MAX:
-        fields["listing_ids"] = f"Cover at most {LISTINGS_MAX} listings."
+        fields[path] = f"Cover at most {LISTINGS_MAX} listings."
         return []
     ids = [parse_id(v) for v in raw]
     found = {
@@ -109,7 +115,7 @@ def _listings(raw, consortium: Consortium, vendor: Organization | None, fields: 
         listing = found.get(listing_id)
         # One message for every failure: never tell whether an id exists in another consortium.
         if listing is None or listing.status != "published" or (vendor is not None and listing.vendor_id != vendor.id):
-            fields[f"listing_ids.{index}"] = NO_LISTING
+            fields[f"{path}.{index}"] = NO_LISTING
         elif listing not in listings:
             listings.append(listing)
     return listings
@@ -148,19 +154,69 @@ def _schedule_line(row, path: str, items: dict, seen: set[int], fields: dict) ->
     return ScheduleLine(item, price)
 
 
-def _schedule(raw, listings: list[Listing], fields: dict) -> list[ScheduleLine]:
+def _schedule(raw, listings: list[Listing], path: str, fields: dict) -> list[ScheduleLine]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        fields["price_schedule"] = "Must be a list of price items with contract prices."
+        fields[path] = "Must be a list of price items with contract prices."
         return []
     if len(raw) > SCHEDULE_MAX:
-        fields["price_schedule"] = f"Use at most {SCHEDULE_MAX} schedule lines."
+        fields[path] = f"Use at most {SCHEDULE_MAX} schedule lines."
         return []
     items = {item.id: item for listing in listings for item in listing.price_items}
     seen: set[int] = set()
-    lines = [_schedule_line(row, f"price_schedule.{index}", items, seen, fields) for index, row in enumerate(raw)]
+    lines = [_schedule_line(row, f"{path}.{index}", items, seen, fields) for index, row in enumerate(raw)]
     return [line for line in lines if line is not None]
+
+
+@dataclass
+class AwardTerms:
+    """One awarded vendor, clean: the vendor, the listings it covers and its schedule lines."""
+
+    vendor: Organization | None
+    listings: list[Listing]
+    schedule: list[ScheduleLine]
+
+
+def _award(raw: dict, consortium: Consortium, prefix: str, fields: dict) -> AwardTerms:
+    vendor = _vendor(raw.get("vendor_id"), consortium, f"{prefix}vendor_id", fields)
+    listings = _listings(raw.get("listing_ids"), consortium, vendor, f"{prefix}listing_ids", fields)
+    schedule = _schedule(raw.get("price_schedule"), listings, f"{prefix}price_schedule", fields)
+    return AwardTerms(vendor, listings, schedule)
+
+
+def _awards(data: dict, consortium: Consortium, fields: dict) -> list[AwardTerms]:
+    """The awards, from `awards` or from the single-vendor fields at the top level (one award). Field paths
+    follow the shape given: `awards.1.listing_ids.0`, or `listing_ids.0`."""
+    raw = data.get("awards")
+    single = [name for name in AWARD_FIELDS if name in data]
+    if raw is None:
+        return [_award(data, consortium, "", fields)]
+    if single:
+        for name in single:
+            fields[name] = ("Give the vendors either as awards or as vendor_id, listing_ids and price_schedule, "
+                            "not both.")
+        return []
+    if not isinstance(raw, list) or not raw:
+        fields["awards"] = "Award at least one vendor: a list of {vendor_id, listing_ids, price_schedule}."
+        return []
+    if len(raw) > AWARDS_MAX:
+        fields["awards"] = f"Award at most {AWARDS_MAX} vendors."
+        return []
+    awards: list[AwardTerms] = []
+    for index, row in enumerate(raw):
+        if not isinstance(row, dict):
+            fields[f"awards.{index}"] = "Must be an object with vendor_id, listing_ids and price_schedule."
+            continue
+        for name in sorted(set(row) - set(AWARD_FIELDS)):
+            fields[f"awards.{index}.{name}"] = "This field is not allowed."
+        award = _award(row, consortium, f"awards.{index}.", fields)
+        if award.vendor is not None and any(a.vendor is not None and a.vendor.id == award.vendor.id for a in awards):
+            fields[f"awards.{index}.vendor_id"] = (f"{award.vendor.name} is already awarded above: put all its "
+                                                   "listings in one award.")
+            continue
+        awards.append(award)
+    return awards
 
 
 def _renewal(raw, fields: dict) -> tuple[int, int]:
@@ -183,15 +239,11 @@ def clean_vehicle_data(data: dict, *, consortium: Consortium, vehicle: Vehicle |
     listing every problem."""
     fields: dict[str, str] = {}
     _unexpected(data, INPUT_FIELDS, fields)
-    vendor = _vendor(data.get("vendor_id"), consortium, fields)
-    listings = _listings(data.get("listing_ids"), consortium, vendor, fields)
     clean = {
         "number": _vehicle_number(data.get("number"), consortium, vehicle, fields),
         "title": clean_text(data.get("title"), "title", fields, limit=TITLE_MAX, required=True),
         "lead_agency": _lead_agency(data.get("lead_agency_id"), consortium, fields),
-        "vendor": vendor,
-        "listings": listings,
-        "schedule": _schedule(data.get("price_schedule"), listings, fields),
+        "awards": _awards(data, consortium, fields),
         "start_date": parse_date(data.get("start_date"), "start_date", fields),
         "end_date": parse_date(data.get("end_date"), "end_date", fields),
         "renewal": _renewal(data.get("renewal_options"), fields),
@@ -223,3 +275,68 @@ def clean_participation_data(data: dict, *, vehicle: Vehicle) -> dict:
     terms = clean_text(data.get("special_terms"), "special_terms", fields, limit=SPECIAL_TERMS_MAX)
     raise_if(fields, "The request has problems to correct.")
     return {"member_not_to_exceed": limit, "special_terms": terms}
+
+
+# --- PATCH and the price-schedule amendment ----------------------------------------------------
+
+
+def patched_data(vehicle: Vehicle, current: dict, data: dict) -> dict:
+    """PATCH: absent fields keep their values. Single-vendor fields edit a single-award vehicle's award; an
+    award (or the single-vendor shape) that changes its listings without a price_schedule keeps the lines
+    of the listings it still covers."""
+    single = [name for name in AWARD_FIELDS if name in data]
+    if "awards" in data or not single:
+        merged = {**current, **data}
+        if isinstance(data.get("awards"), list):
+            merged["awards"] = [kept_lines(vehicle, row) for row in data["awards"]]
+        return merged
+    if len(vehicle.awards) > 1:
+        raise ValidationFailed(PROBLEMS, {name: "This vehicle awards several vendors: change them through awards."
+                                          for name in single})
+    award = current["awards"][0] if current["awards"] else {"vendor_id": None, "listing_ids": [], "price_schedule": []}
+    base = {k: v for k, v in current.items() if k != "awards"}
+    merged = {**base, **award, **data}
+    if "price_schedule" not in data:
+        row = {"vendor_id": merged["vendor_id"], "listing_ids": merged["listing_ids"]}
+        merged["price_schedule"] = kept_lines(vehicle, row)["price_schedule"]
+    return merged
+
+
+def kept_lines(vehicle: Vehicle, row) -> dict:
+    """An award given without price_schedule keeps its vendor's current lines on the listings it covers."""
+    if not isinstance(row, dict) or "price_schedule" in row:
+        return row
+    award = vehicle.award_of(parse_id(row.get("vendor_id")))
+    listing_ids = row.get("listing_ids")
+    wanted = {parse_id(v) for v in listing_ids} if isinstance(listing_ids, list) else set()
+    lines = [{"price_item_id": line.price_item_id, "contract_price": str(line.contract_price)}
+             for line in (award.schedule if award is not None else []) if line.price_item.listing_id in wanted]
+    return {**row, "price_schedule": lines}
+
+
+def amendment_lines(vehicle: Vehicle, items, fields: dict) -> list[tuple[ScheduleItem, Decimal]]:
+    """(schedule line, new contract price) per requested item; field messages for the rest. A new price
+    is more than zero and at most the item's current list price (read afresh)."""
+    if not isinstance(items, list) or not items:
+        fields["items"] = "Give at least one schedule line with its new contract price."
+        return []
+    lines = {line.price_item_id: line for line in db.session.scalars(
+        select(ScheduleItem).where(ScheduleItem.vehicle_id == vehicle.id).execution_options(populate_existing=True))}
+    db.session.execute(select(PriceItem).where(PriceItem.id.in_(lines)).execution_options(populate_existing=True))
+    changes, seen = [], set()
+    for index, raw in enumerate(items):
+        path = f"items.{index}"
+        line = lines.get(parse_id(raw.get("price_item_id"))) if isinstance(raw, dict) else None
+        if line is None or line.price_item_id in seen:
+            fields[f"{path}.price_item_id"] = ("Listed twice." if line is not None
+                                               else "Not an item of this vehicle's price schedule.")
+            continue
+        seen.add(line.price_item_id)
+        price = parse_money(raw.get("contract_price"), f"{path}.contract_price", fields, what="contract price")
+        item = line.price_item
+        if price is not None and price > item.list_price:
+            fields[f"{path}.contract_price"] = (f"The contract price of “{item.name}” can be at most its list price, "
+                                                f"{money(item.list_price)}.")
+        elif price is not None:
+            changes.append((line, price))
+    return changes

@@ -16,7 +16,7 @@ from consortium.context import current_consortium, organizations_in, require
 from contracts.vehicles import documents, queries
 from contracts.vehicles import permissions as permissions
 from contracts.vehicles import services as vehicles
-from contracts.vehicles.forms import AmendmentForm, JoinForm, ReasonForm, VehicleForm
+from contracts.vehicles.forms import AmendmentForm, AwardForm, JoinForm, ReasonForm, VehicleForm
 from contracts.vehicles.models import PARTICIPATION_LABELS, STATUS_LABELS, Participation, Vehicle
 from marketplace.confirm import check_step, confirmation, reason_error, render_confirmation
 from marketplace.errors import Conflict, DomainError, ValidationFailed
@@ -113,7 +113,8 @@ def detail(vehicle_id: int):
     status = vehicle.effective_status()
     actions = vehicles.vehicle_actions(current_user, vehicle)
     return render_template(
-        "contracts/vehicles/vehicle.html", vehicle=vehicle, status=status, rows=queries.schedule_rows(vehicle),
+        "contracts/vehicles/vehicle.html", vehicle=vehicle, status=status,
+        awards=[(award, queries.award_rows(award)) for award in vehicle.awards],
         admin=admin, member_id=member_id, actions=actions,
         participants=[p for p in vehicle.participations if p.status == "executed"],
         pending=[p for p in vehicle.participations if p.status == "requested"] if admin else [],
@@ -144,14 +145,18 @@ def _vehicle_form(vehicle: Vehicle | None = None) -> tuple[VehicleForm, list[Lis
     consortium = current_consortium()
     form = VehicleForm()
     listings = _form_listings(vehicle)
-    form.set_choices(organizations_in(consortium, "member"), organizations_in(consortium, "vendor"), listings)
+    form.set_choices(organizations_in(consortium, "member"), organizations_in(consortium, "vendor"), listings,
+                     vehicle.awards if vehicle is not None else ())
     return form, listings
 
 
 def _render_form(form: VehicleForm, listings: list[Listing], vehicle: Vehicle | None, status: int = 200):
     groups: dict[str, list[Listing]] = {}
+    awarded = {vendor_id for vendor_id, _ in form.award_vendors}
     for listing in listings:
-        groups.setdefault(listing.vendor.name, []).append(listing)
+        # Several awards: each award's box lists only its own vendor's listings.
+        if not awarded or listing.vendor_id in awarded:
+            groups.setdefault(listing.vendor.name, []).append(listing)
     candidates = _schedule_candidates(vehicle) if vehicle is not None else []
     return render_template("contracts/vehicles/vehicle_form.html", form=form, vehicle=vehicle, groups=groups,
                            checked={str(i) for i in form.checked_listing_ids()}, candidates=candidates), status
@@ -217,6 +222,41 @@ def edit(vehicle_id: int):
         return redirect(url_for("vehicles.edit", vehicle_id=vehicle.id))
     flash(f"Draft {vehicle.number} saved.", "success")
     return redirect(url_for("vehicles.detail", vehicle_id=vehicle.id))
+
+
+@bp.route("/vehicles/<int:vehicle_id>/awards/new", methods=["GET", "POST"])
+def add_award(vehicle_id: int):
+    """Award one more vendor on a draft (a multi-award vehicle): the vendor and its covered listings; the
+    contract prices follow on the edit page."""
+    vehicle = _visible_vehicle(vehicle_id, detail=True)
+    require(permissions.can_edit_vehicle(current_user, vehicle))
+    blocker = vehicles.edit_blocker(vehicle)
+    if blocker:
+        flash(blocker, "error")
+        return redirect(url_for("vehicles.detail", vehicle_id=vehicle.id)), 303
+    awarded = {award.vendor_id for award in vehicle.awards}
+    vendors = [o for o in organizations_in(current_consortium(), "vendor") if o.id not in awarded]
+    listings = [x for x in queries.published_listings_by_vendor() if x.vendor_id not in awarded]
+    form, status = AwardForm(), 200
+    form.set_choices(vendors, listings)
+    if request.method == "POST":
+        status = 400
+        if form.validate():
+            try:
+                vehicles.add_award(vehicle, form.to_data(), actor=current_user)
+            except ValidationFailed as err:
+                db.session.rollback()
+                form.attach_errors(err.fields)
+                vehicle = _visible_vehicle(vehicle_id, detail=True)
+            else:
+                db.session.commit()
+                flash("Award added. Set the contract prices of its listings' items below.", "success")
+                return redirect(url_for("vehicles.edit", vehicle_id=vehicle.id))
+    groups: dict[str, list[Listing]] = {}
+    for listing in listings:
+        groups.setdefault(listing.vendor.name, []).append(listing)
+    return render_template("contracts/vehicles/award_form.html", vehicle=vehicle, form=form, groups=groups,
+                           checked={str(i) for i in form.checked_listing_ids()}), status
 
 
 # --- lifecycle steps (the office) ---------------------------------------------------------------

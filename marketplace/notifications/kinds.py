@@ -19,6 +19,8 @@ KINDS: dict[str, str] = {
     "period_due": "A performance period is due to be reported",
     "invoice": "Invoices submitted and decided",
     "vehicle_ending": "A contract vehicle is about to end",
+    "rfi": "Requests for information: new ones in your categories, responses to yours, cancellations",
+    "rfq": "Requests for quotes under a multi-award vehicle: new ones, closes, awards and cancellations",
 }
 
 SWITCHABLE = tuple(KINDS)

@@ -32,4 +32,5 @@ def test_admin_pages_do_not_grow_with_people_or_members(app, client, login, coun
     large = {u: _queries(client, count_queries, u) for u in urls}
     for url in urls:
         assert large[url] <= small[url], f"{url}: {small[url]} queries with few people, {large[url]} with many"
-        assert large[url] <= 15, f"{url} issues {large[url]} queries"
+        # a fixed bound: the home page's work queue asks each lifecycle's provider once (a query or two each)
+        assert large[url] <= 18, f"{url} issues {large[url]} queries"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from catalog.listings.models import Listing
 from contracts.orders import services as services
-from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
+from contracts.vehicles.models import Award, Participation, ScheduleItem, Vehicle
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from tests.catalog.factories import make_listing
@@ -27,14 +27,15 @@ def make_vehicle(*, ceiling="500000.00", number="GPSR-T-001", status="active", l
     gpsr = consortium("gpsr")
     vehicle = Vehicle(
         consortium_id=gpsr.id, number=number, title=f"Vehicle {number}", lead_agency_id=org(lead).id,
-        vendor_id=listing.vendor_id, start_date=date.today() - timedelta(days=30),
+        start_date=date.today() - timedelta(days=30),
         end_date=end_date or date.today() + timedelta(days=700), ceiling=Decimal(ceiling),
         admin_fee_pct=Decimal("1.5"), status=status, activated_at=utcnow() if status == "active" else None,
     )
-    vehicle.listings.append(listing)
+    award = Award(vendor_id=listing.vendor_id, listings=[listing])
+    vehicle.awards.append(award)
     for item in listing.active_price_items:
-        vehicle.schedule.append(ScheduleItem(price_item=item, contract_price=(item.list_price * Decimal("0.9"))
-                                             .quantize(Decimal("0.01"))))
+        award.schedule.append(ScheduleItem(vehicle=vehicle, price_item=item, contract_price=(
+            item.list_price * Decimal("0.9")).quantize(Decimal("0.01"))))
     db.session.add(vehicle)
     db.session.flush()
     admin = user("admin@gpsr.example")
@@ -52,7 +53,8 @@ def make_vehicle(*, ceiling="500000.00", number="GPSR-T-001", status="active", l
 def load_vehicle(vehicle_id: int) -> Vehicle:
     """The vehicle with its schedule loaded (usable after the request context ends)."""
     return db.session.scalar(select(Vehicle).where(Vehicle.id == vehicle_id)
-                             .options(selectinload(Vehicle.schedule).selectinload(ScheduleItem.price_item)))
+                             .options(selectinload(Vehicle.awards).selectinload(Award.schedule)
+                                      .selectinload(ScheduleItem.price_item)))
 
 
 def lines_for(vehicle: Vehicle, quantity: str = "10") -> list[dict]:

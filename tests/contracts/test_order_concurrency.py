@@ -15,7 +15,7 @@ from catalog.listings.models import Listing
 from consortium.models import Consortium, Organization, User
 from contracts.orders import services as services
 from contracts.orders.models import Order
-from contracts.vehicles.models import ScheduleItem, Vehicle, vehicle_listing
+from contracts.vehicles.models import Award, ScheduleItem, Vehicle, award_listing
 from marketplace.audit import AuditEvent
 from marketplace.errors import Conflict
 from marketplace.extensions import db
@@ -35,12 +35,13 @@ def _setup(app) -> tuple[int, list[int], Decimal]:
         price = item.list_price
         value = price * 100  # each order: 100 units at the list price
         vehicle = Vehicle(consortium_id=gpsr.id, number="CONCURRENCY-1", title="Concurrency test",
-                          lead_agency_id=mesa.id, vendor_id=listing.vendor_id,
+                          lead_agency_id=mesa.id,
                           start_date=date.today() - timedelta(days=1), end_date=date.today() + timedelta(days=30),
                           ceiling=value * FITS + price,  # room for FITS orders, not one more
                           status="active")
-        vehicle.listings.append(listing)
-        vehicle.schedule.append(ScheduleItem(price_item=item, contract_price=price))
+        award = Award(vendor_id=listing.vendor_id, listings=[listing])
+        vehicle.awards.append(award)
+        award.schedule.append(ScheduleItem(vehicle=vehicle, price_item=item, contract_price=price))
         db.session.add(vehicle)
         db.session.flush()
         order_ids = []
@@ -60,7 +61,9 @@ def _cleanup(app, vehicle_id: int, order_ids: list[int]) -> None:
             db.session.delete(order)
         db.session.flush()
         db.session.execute(delete(ScheduleItem).where(ScheduleItem.vehicle_id == vehicle_id))
-        db.session.execute(delete(vehicle_listing).where(vehicle_listing.c.vehicle_id == vehicle_id))
+        awards = select(Award.id).where(Award.vehicle_id == vehicle_id).scalar_subquery()
+        db.session.execute(delete(award_listing).where(award_listing.c.award_id.in_(awards)))
+        db.session.execute(delete(Award).where(Award.vehicle_id == vehicle_id))
         db.session.execute(delete(Vehicle).where(Vehicle.id == vehicle_id))
         db.session.commit()
 

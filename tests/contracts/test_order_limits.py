@@ -30,9 +30,15 @@ def test_text_limits_agree_across_model_form_and_api():
     assert api.REASON_IN["properties"]["reason"]["maxLength"] == _form_max(ReasonForm, "reason") == REASON_LIMIT
 
 
+class _Award:
+    vendor_id = 1
+    schedule = []
+
+
 class _Vehicle:
     number = "V-1"
-    schedule = []
+    awards = [_Award()]
+    is_multi_award = False
 
 
 def test_the_service_refuses_exactly_what_the_schema_refuses():

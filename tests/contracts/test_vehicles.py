@@ -11,7 +11,7 @@ from catalog.listings.models import Listing
 from contracts.vehicles import models as vehicle_models
 from contracts.vehicles import queries, validation
 from contracts.vehicles import services as vehicles
-from contracts.vehicles.models import Participation, ScheduleItem, Vehicle, vehicle_listing
+from contracts.vehicles.models import Participation, ScheduleItem, Vehicle, award_listing
 from marketplace.audit import AuditEvent
 from marketplace.errors import Conflict
 from marketplace.extensions import db
@@ -32,7 +32,7 @@ def _vehicle(number: str) -> Vehicle:
 
 def _counts() -> dict:
     return {name: fetch(select(func.count()).select_from(table)) for name, table in (
-        ("vehicles", Vehicle), ("schedule", ScheduleItem), ("covered", vehicle_listing), ("audit", AuditEvent))}
+        ("vehicles", Vehicle), ("schedule", ScheduleItem), ("covered", award_listing), ("audit", AuditEvent))}
 
 
 def _form(**overrides) -> dict:
@@ -363,7 +363,8 @@ def test_a_vehicle_past_its_end_date_is_expired_without_a_job(app, client, login
     with app.app_context():
         live = db.session.get(Vehicle, vehicle.id)
         assert not queries.is_buyer_of(tempe, live)
-        assert queries.vehicles_member_can_buy_under(tempe) == []
+        # Only Tempe's own Wi-Fi concession vehicle (in force until 2030) is left to buy under.
+        assert [v.number for v in queries.vehicles_member_can_buy_under(tempe)] == ["GPSR-2025-007"]
     body = client.get(f"/api/v1/vehicles/{vehicle.id}", headers=api_token("admin@gpsr.example")).get_json()
     assert body["status"] == "expired"
     expired = client.get("/api/v1/vehicles?status=expired", headers=api_token("buyer@mesa.example")).get_json()
@@ -449,7 +450,8 @@ def test_vehicle_json_carries_the_schedule_against_list_prices(client):
     assert [p["member"]["name"] for p in body["participants"]] == ["Mesa", "Tempe"]
     assert body["committed"] is None and body["remaining"] is None and "viewer" not in body
     listing = client.get("/api/v1/vehicles?consortium=gpsr").get_json()
-    assert [v["number"] for v in listing["results"]] == [DEMO]  # the public: active vehicles only
+    # the public: active vehicles only (and Tempe's Wi-Fi concession vehicle and the multi-award parking one)
+    assert sorted(v["number"] for v in listing["results"]) == ["GPSR-2025-007", DEMO, "GPSR-2026-004"]
 
 
 def test_listing_page_shows_covering_vehicles_and_the_viewers_standing(client, login):

@@ -17,12 +17,17 @@ from sqlalchemy import select
 from catalog.listings.models import Listing, ListingRevision, PriceItem
 from catalog.pilots.models import Pilot
 from consortium.models import ApiToken, Organization, Supplier, User
+from consortium.planning.models import Need, PriorityRound
+from contracts.finance import services as finance_services
+from contracts.finance.models import Draw, FinancingInstrument, Fund
 from contracts.invoices import services as invoice_services
 from contracts.invoices.models import COUNTED_STATUSES, Invoice, InvoiceLine
 from contracts.observations.models import Observation
 from contracts.orders import services as order_services
 from contracts.orders.models import COMMITTED_STATUSES, Order, OrderLine
 from contracts.performance import TermsError, not_to_exceed, parse_terms
+from contracts.sourcing.models import Interest, Rfi, RfiResponse
+from contracts.sourcing.rfqs.models import Quote, Rfq
 from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db
@@ -44,6 +49,15 @@ AUDITED = {
     "order": Order,
     "observation": Observation,
     "invoice": Invoice,
+    "fund": Fund,
+    "financing_instrument": FinancingInstrument,
+    "need": Need,
+    "priority_round": PriorityRound,
+    "rfi": Rfi,
+    "rfi_interest": Interest,
+    "rfi_response": RfiResponse,
+    "rfq": Rfq,
+    "quote": Quote,
 }
 
 
@@ -186,6 +200,7 @@ def _invoices(problems: list[str], orders: list[Order]) -> None:
         lines_of[line.invoice_id].append(line)
     per_period: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     per_line: dict[int, Decimal] = defaultdict(Decimal)
+    revenue_billed: dict[tuple, Decimal] = defaultdict(Decimal)
     for invoice in _all(Invoice):
         label = f"invoice {invoice.id} ({invoice.status})"
         if invoice.order_id not in order_by_id:
@@ -193,6 +208,12 @@ def _invoices(problems: list[str], orders: list[Order]) -> None:
             continue
         if invoice.amount is None or invoice.amount <= ZERO:
             problems.append(f"{label}: amount {invoice.amount} is not positive")
+        if invoice.is_revenue_share:  # the city bills the vendor: at most what its revenue share makes due
+            revenue_billed[(invoice.order_id, invoice.period, invoice.block)] += (
+                invoice.amount if invoice.status in COUNTED_STATUSES else ZERO)
+            if (invoice.status == "paid") != (invoice.paid_on is not None):
+                problems.append(f"{label}: paid on {invoice.paid_on}, status {invoice.status}")
+            continue
         if invoice.period is None and sum((ln.amount for ln in lines_of[invoice.id]), ZERO) != invoice.amount:
             problems.append(f"{label}: its lines do not add up to {invoice.amount}")
         if (invoice.status == "paid") != (invoice.paid_on is not None) or (
@@ -207,6 +228,12 @@ def _invoices(problems: list[str], orders: list[Order]) -> None:
         payable = invoice_services.period_payable(invoice_services.settlement_for(order_by_id[order_id]), period)
         if payable is None or amount > payable:
             problems.append(f"order {order_id} period {period}: invoiced {amount}, payable {payable}")
+    for (order_id, period, block), amount in revenue_billed.items():
+        rows = invoice_services.revenue_due(order_by_id[order_id])
+        key = ("share", period) if period else ("true_up", block)
+        due = next((r.amount for r in rows if (r.kind, r.number) == key), None)
+        if amount and (due is None or amount > due):
+            problems.append(f"order {order_id} revenue {period or f'block {block}'}: billed {amount}, due {due}")
     totals = {line.id: line.total for line in _all(OrderLine)}
     for line_id, amount in per_line.items():
         if amount > totals.get(line_id, ZERO):
@@ -266,6 +293,42 @@ def _catalog(problems: list[str]) -> None:
             problems.append(f"organization {org.id}: approval limit {org.approval_limit} is negative")
 
 
+def _funds(problems: list[str]) -> None:
+    """A fund's balance is never negative; no draw is repaid beyond its amount; an order has one draw."""
+    for fund in _all(Fund):
+        state = finance_services.fund_state(fund)
+        if state.balance < ZERO:
+            problems.append(f"fund {fund.id}: balance {state.balance} is negative")
+        for draw in state.draws:
+            if draw.repaid > draw.draw.amount or draw.outstanding < ZERO:
+                problems.append(f"fund {fund.id} draw {draw.draw.id}: repaid {draw.repaid} of {draw.draw.amount}")
+    orders = [draw.order_id for draw in _all(Draw)]
+    if len(orders) != len(set(orders)):
+        problems.append("an order is financed by more than one draw")
+
+
+def _rfqs(problems: list[str], orders: list[Order]) -> None:
+    """A quote answers every line of its RFQ and adds up; its vendor is awarded on the vehicle; an awarded RFQ has
+    its order, from the awarded vendor, and quotes of its own; an RFQ that was never closed has no award."""
+    order_by_id = {o.id: o for o in orders}
+    for rfq in _all(Rfq):
+        label = f"rfq {rfq.id} ({rfq.status})"
+        awarded = {a.vendor_id for a in rfq.vehicle.awards}
+        for quote in rfq.quotes:
+            if quote.vendor_id not in awarded:
+                problems.append(f"{label}: quote {quote.id} from vendor {quote.vendor_id}, not awarded on the vehicle")
+            if len(quote.lines) != len(rfq.lines) or sum((ln.total for ln in quote.lines), ZERO) != quote.total:
+                problems.append(f"{label}: quote {quote.id} does not answer every line or add up to {quote.total}")
+        if rfq.status == "awarded":
+            order = order_by_id.get(rfq.order_id)
+            if order is None or rfq.quote_of(rfq.awarded_vendor_id) is None or order.vendor_id != rfq.awarded_vendor_id:
+                problems.append(f"{label}: award without its order or quote from the awarded vendor")
+        elif rfq.order_id is not None or rfq.awarded_vendor_id is not None:
+            problems.append(f"{label}: has an award")
+        if rfq.status in ("closed", "awarded") and rfq.closed_at is None:
+            problems.append(f"{label}: never closed")
+
+
 def _audit(problems: list[str]) -> None:
     known = {name: _ids(model) for name, model in AUDITED.items()}
     users = known["user"]
@@ -290,6 +353,8 @@ def integrity_problems() -> list[str]:
     _observations(problems, orders)
     _invoices(problems, orders)
     _catalog(problems)
+    _funds(problems)
+    _rfqs(problems, orders)
     _audit(problems)
     return problems
 

@@ -35,9 +35,13 @@ import marketplace.app  # noqa: F401 - importing the factory registers every dom
 from catalog.listings.models import Listing, PriceItem
 from catalog.pilots.models import Pilot
 from consortium.models import Organization
+from consortium.planning.models import Need, PriorityRound
+from contracts.finance.models import FinancingInstrument, Fund
 from contracts.invoices.models import Invoice
 from contracts.observations.models import Observation
 from contracts.orders.models import Order
+from contracts.sourcing.models import Rfi, RfiResponse
+from contracts.sourcing.rfqs.models import Rfq
 from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
 from marketplace.api import build_openapi
 from marketplace.extensions import db
@@ -79,14 +83,17 @@ ACTORS = {
     "dispute": ["buyer"], "pilots": ["buyer", "approver"], "participations": ["other_approver"],
     "invoices": ["vendor"], "/invoices/{invoice_id}/approve": ["buyer"], "reject": ["buyer", "approver"],
     "pay": ["buyer"], "terminate": ["approver", "admin"], "price-schedule": ["admin"],
+    "/needs": ["buyer"], "/needs/{need_id}": ["buyer"], "/priority-rounds": ["approver"], "/rfis": ["approver"],
+    "interest": ["approver"], "responses": ["vendor"],
 }
 
 # Which pool of real ids a path parameter or body field draws from.
 PATH_POOLS = {"listing_id": "listing", "pilot_id": "pilot", "order_id": "order", "observation_id": "observation",
               "vehicle_id": "vehicle", "participation_id": "participation", "invoice_id": "invoice",
-              "notification_id": "notification"}
+              "notification_id": "notification", "fund_id": "fund", "instrument_id": "instrument",
+              "need_id": "need", "round_id": "round", "rfi_id": "rfi", "rfq_id": "rfq"}
 BODY_POOLS = {"listing_id": "published_listing", "vehicle_id": "vehicle", "price_item_id": "price_item",
-              "lead_agency_id": "member", "vendor_id": "vendor"}
+              "lead_agency_id": "member", "vendor_id": "vendor", "need_id": "need", "response_id": "rfi_response"}
 ORDER_BODIES = ("/api/v1/orders", "/api/v1/orders/{order_id}")
 # Values that fit the demo's active order with terms (periods 1-5 are already reported).
 PLAUSIBLE = {"kpi": ["availability", "uptime", "energy_use"], "period": [6, 7, 12, 5, 13],
@@ -121,6 +128,13 @@ def _pools() -> dict[str, list[int]]:
         "member": ids(select(Organization.id).where(Organization.kind == "member").order_by(Organization.id)),
         "vendor": ids(select(Organization.id).where(Organization.kind == "vendor").order_by(Organization.id)),
         "active_order": ids(select(Order.id).where(Order.status == "active")),
+        "fund": ids(select(Fund.id).order_by(Fund.id.desc())),
+        "instrument": ids(select(FinancingInstrument.id).order_by(FinancingInstrument.id.desc())),
+        "need": ids(select(Need.id).order_by(Need.id.desc())),
+        "round": ids(select(PriorityRound.id).order_by(PriorityRound.id.desc())),
+        "rfi": ids(select(Rfi.id).order_by(Rfi.status != "open", Rfi.id)),
+        "rfi_response": ids(select(RfiResponse.id).order_by(RfiResponse.id)),
+        "rfq": ids(select(Rfq.id).order_by(Rfq.status != "open", Rfq.id)),
     }
 
 
@@ -238,6 +252,21 @@ VALID_BODIES = {
     ("POST", "/api/v1/invoices/{invoice_id}/reject"): {"reason": "Wrong PO number."},
     ("POST", "/api/v1/invoices/{invoice_id}/pay"): {"paid_on": "2026-11-30"},
     ("POST", "/api/v1/orders/{order_id}/terminate"): {"reason": "Budget cut."},
+    ("POST", "/api/v1/financing"): {"order_id": "order", "kind": "grant", "partner": "State DOT",
+                                    "principal": "1000.00"},
+    ("POST", "/api/v1/funds"): {"name": "Worst fund"},
+    ("POST", "/api/v1/funds/{fund_id}/contributions"): {"amount": "10.00", "source": "Budget",
+                                                        "received_on": "2026-01-02"},
+    ("POST", "/api/v1/funds/{fund_id}/draws"): {"order_id": "active_order", "amount": "1.00", "repayment_pct": "10"},
+    ("POST", "/api/v1/needs"): {"title": "Worst need", "problem": "P", "category": "water", "estimated_cost": "10.00",
+                                "fiscal_year": 2027},
+    ("POST", "/api/v1/priority-rounds"): {"title": "Worst round", "fiscal_year": 2027, "budget": "10.00",
+                                          "criteria": [{"name": "Benefit", "weight": "1"}]},
+    ("POST", "/api/v1/rfis"): {"title": "Worst RFI", "problem": "P", "outcomes": "O", "category": "water",
+                               "responses_due": "2026-12-31T17:00", "mou_outline": {
+                                   "roles": "R", "data_sharing": "D", "revenue_sharing": "S",
+                                   "intellectual_property": "I", "term": "T"}},
+    ("POST", "/api/v1/rfis/{rfi_id}/interest"): {"indicative_quantity": 3, "indicative_budget": "10.00"},
 }
 BODY_OPERATIONS = [(path, method) for path, method in OPERATIONS if method in ("POST", "PATCH")]
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -34,8 +35,9 @@ from catalog.pilots.models import Pilot
 from consortium.models import ApiToken, User
 from contracts.observations.models import Observation
 from contracts.orders.models import Order, OrderLine
+from contracts.sourcing.rfqs.models import Quote, QuoteLine, Rfq, RfqLine
 from contracts.vehicles import services as vehicles
-from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
+from contracts.vehicles.models import Award, Participation, ScheduleItem, Vehicle
 from marketplace.audit import AuditEvent
 from marketplace.extensions import db, limiter
 from tests.conftest import org, user
@@ -45,7 +47,7 @@ from tests.fuzz.world import World, build_world
 
 MAX_EXAMPLES = int(os.environ.get("FORM_FUZZ_EXAMPLES", "25"))
 TABLES = [Listing, PriceItem, ListingRevision, Pilot, Vehicle, ScheduleItem, Participation, Order, OrderLine,
-          Observation, AuditEvent, User, ApiToken]
+          Observation, AuditEvent, User, ApiToken, Award, Rfq, RfqLine, Quote, QuoteLine]
 # Markup that must never reach a page unescaped (it is among the hostile values).
 RAW_MARKUP = ["<script>alert(1)", "<img src=x onerror", "<iframe"]
 OMIT = object()
@@ -157,12 +159,24 @@ def _forms(w: World, ids: dict) -> dict[str, Form]:
                                     [f"{G}/orders/{ids['active_order']}"]),
         "deactivate user": Form("admin@gpsr.example", f"{G}/users/{ids['chandler_buyer']}/deactivate", reason,
                                 [f"{G}/users", f"{G}/audit"]),
+        "add award": Form("admin@gpsr.example", f"{G}/vehicles/{ids['draft_vehicle']}/awards/new", {
+            "vendor_id": str(ids["flowmobility"]), "listing_ids": [str(ids["flowmobility_listing"])]},
+            [f"{G}/vehicles/{ids['draft_vehicle']}"]),
+        "issue rfq": Form("buyer@tempe.example", f"{G}/vehicles/{ids['multi_award']}/rfqs/new", {
+            "title": "Fuzzed RFQ", "description": "Two blocks.", "closes_at": ids["closes_at"],
+            "evaluation": "lowest_price", "lines-0-name": "Sensor service", "lines-0-unit": "per space per month",
+            "lines-0-quantity": "120", "lines-1-name": "Installation", "lines-1-unit": "per space",
+            "lines-1-quantity": "10"}, [f"{G}/rfqs"]),
+        "quote rfq": Form("vendor@parksense.example", f"{G}/rfqs/{ids['open_rfq']}/quote", {
+            **ids["parksense_quote"], "note": "Fuzzed note."}, [f"{G}/rfqs/{ids['open_rfq']}"]),
+        "cancel rfq": Form("buyer@mesa.example", f"{G}/rfqs/{ids['open_rfq']}/cancel", reason,
+                           [f"{G}/rfqs/{ids['open_rfq']}"]),
     }
 
 
 class _Placeholders(dict):
     def __missing__(self, key):
-        return {"schedule": [], "draft_vehicle_form": {}}.get(key, 0)
+        return {"schedule": [], "draft_vehicle_form": {}, "parksense_quote": {}}.get(key, 0)
 
 
 FORM_NAMES = list(_forms(World(0, 0, 0, 0, 0, 0), _Placeholders()))
@@ -172,14 +186,14 @@ def _ids(w: World) -> dict:
     scalar = db.session.scalar
     draft_vehicle = scalar(select(Vehicle).where(Vehicle.status == "draft", Vehicle.number == "GPSR-2026-002"))
     content = vehicles.vehicle_content(draft_vehicle)
+    award = content["awards"][0]  # the demo's draft awards one vendor: the form's single-vendor fields
     vehicle_form = {k: str(v) for k, v in content.items() if k in (
-        "number", "title", "lead_agency_id", "vendor_id", "start_date", "end_date", "ceiling", "admin_fee_pct",
-        "notes")}
-    vehicle_form |= {"listing_ids": [str(i) for i in content["listing_ids"]],
+        "number", "title", "lead_agency_id", "start_date", "end_date", "ceiling", "admin_fee_pct", "notes")}
+    vehicle_form |= {"vendor_id": str(award["vendor_id"]), "listing_ids": [str(i) for i in award["listing_ids"]],
                      "renewal_count": str(content["renewal_options"]["count"]),
                      "renewal_months": str(content["renewal_options"]["months"] or "")}
     vehicle_form |= {f"contract_price-{row['price_item_id']}": row["contract_price"]
-                     for row in content["price_schedule"]}
+                     for row in award["price_schedule"]}
     street = scalar(select(Vehicle).where(Vehicle.number == "GPSR-2026-001"))
     return {
         "schedule": [s.price_item_id for s in street.schedule],
@@ -199,6 +213,25 @@ def _ids(w: World) -> dict:
         "pending_order": scalar(select(Order.id).where(Order.status == "pending_approval")),
         "active_order": scalar(select(Order.id).where(Order.status == "active")),
         "chandler_buyer": user("buyer@chandler.example").id,
+        **_rfq_ids(scalar),
+    }
+
+
+def _rfq_ids(scalar) -> dict:
+    """The demo's multi-award vehicle and Mesa's open RFQ under it, with ParkSense's schedule as a quote."""
+    multi = scalar(select(Vehicle).where(Vehicle.number == "GPSR-2026-004"))
+    open_rfq = scalar(select(Rfq).where(Rfq.status == "open").order_by(Rfq.id))
+    award = multi.award_of(org("ParkSense").id)
+    lines = sorted(award.schedule, key=lambda line: line.price_item.position)
+    flow = org("FlowMobility").id
+    return {
+        "multi_award": multi.id, "open_rfq": open_rfq.id,
+        "closes_at": (date.today() + timedelta(days=20)).isoformat() + "T17:00",
+        "parksense_quote": {k: v for i, line in enumerate(lines) for k, v in (
+            (f"lines-{i}-price_item_id", str(line.price_item_id)), (f"lines-{i}-unit_price", "4.00"))},
+        "flowmobility": flow,
+        "flowmobility_listing": scalar(select(Listing.id).where(Listing.vendor_id == flow,
+                                                                Listing.status == "published").order_by(Listing.id)),
     }
 
 

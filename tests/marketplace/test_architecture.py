@@ -83,7 +83,10 @@ def test_no_module_over_500_lines():
 def test_sub_packages_use_the_file_vocabulary():
     """Inside catalog/ and contracts/, each sub-package's modules are named from DESIGN section 6's
     vocabulary, so a reader knows where a rule lives before opening anything."""
-    allowed_extra = {("catalog", "search"), ("catalog", "listings"), ("contracts", "performance")}
+    # contracts.finance keeps its pure arithmetic (`schedules`, `repayments`) beside its Flask parts;
+    # contracts.sourcing its RFI conversion (`conversion`) apart from the services, and its demo loader.
+    allowed_extra = {("catalog", "search"), ("catalog", "listings"), ("contracts", "performance"),
+                     ("contracts", "finance"), ("contracts", "sourcing")}
     odd = []
     for domain in ("catalog", "contracts"):
         for package in (ROOT / domain).iterdir():
