@@ -54,7 +54,8 @@ def notes_of(app, email: str, rfi_id: int) -> list[Notification]:
         person = db.session.scalar(select(User).where(User.email == email))
         return list(db.session.scalars(select(Notification).where(Notification.recipient_id == person.id,
                                                                   Notification.object_type == "rfi",
-                                                                  Notification.object_id == rfi_id)))
+                                                                  Notification.object_id == rfi_id)
+                                          .order_by(Notification.id)))
 
 
 def test_from_a_need_to_a_pilot(app, client, people):
