@@ -34,6 +34,7 @@ from contracts.orders.validation import clean_order_data, line_total
 from contracts.performance import not_to_exceed
 from contracts.vehicles import services as vehicles
 from contracts.vehicles.models import Participation, Vehicle
+from contracts.vehicles.signing.demo import execute_signed
 from marketplace.db import utcnow
 from marketplace.extensions import db
 from marketplace.numbers import to_cents
@@ -80,8 +81,9 @@ def make_vehicle() -> Vehicle:
         if member == LEAD:
             continue
         key = member.lower()
-        participation = vehicles.request_participation(vehicle, {}, actor=_user(f"approver@{key}.example"))
-        vehicles.approve_participation(participation, actor=admin)
+        approver = _user(f"approver@{key}.example")
+        participation = vehicles.request_participation(vehicle, {}, actor=approver)
+        execute_signed(participation, approver=approver, admin=admin)
     db.session.commit()
     return vehicle
 

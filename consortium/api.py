@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask_login import current_user
 
+from consortium.columns import organization_columns
 from consortium.context import belongs, current_consortium, organizations_in
-from marketplace.api import DATE, DATETIME, ID, operation
+from marketplace.api import DATE, DATETIME, ID, operation, wants_csv
 from marketplace.errors import NotFound
 from marketplace.queue import queue_for
 
@@ -83,12 +84,16 @@ def me():
     summary="Members, vendors and the office of the consortium", tag="people",
     response={"type": "object", "required": ["results"],
               "properties": {"results": {"type": "array", "items": ORGANIZATION_SCHEMA}}},
+    csv=True,
 )
 def organizations():
     consortium = current_consortium()
     if consortium is None or not belongs(current_user):
         raise NotFound("No consortium to list: name one with the X-Consortium header.")
     is_admin = current_user.role == "admin"
+    if wants_csv():
+        columns = organization_columns(lambda o: is_admin or o.id == current_user.organization_id)
+        return columns.response("organizations.csv", organizations_in(consortium))
     return jsonify({"results": [
         organization_json(o, with_limit=is_admin or o.id == current_user.organization_id)
         for o in organizations_in(consortium)
@@ -100,8 +105,8 @@ QUEUE_ITEM_SCHEMA = {
     "required": ["kind", "title", "action", "object_type", "object_id", "url", "since"],
     "properties": {
         "kind": {"type": "string", "description": "What kind of work, such as approve_order, accept_order, "
-                 "verify_measurement, report_period, review_listing, review_revision, approve_participation, "
-                 "approve_invoice, pay_invoice"},
+                 "verify_measurement, report_period, review_listing, review_revision, sign_participation, "
+                 "approve_participation, approve_invoice, pay_invoice"},
         "title": {"type": "string", "description": "The object, in words"},
         "action": {"type": "string", "description": "What to do, such as \"Approve or decline the order\""},
         "object_type": {"type": "string"},

@@ -42,6 +42,9 @@ class Consortium(TimestampMixin, Base):
     # The month the fiscal year starts (7: July). Fiscal year 2027 is the one that ends in 2027 (July 2026 to
     # June 2027); with 1 (January) it is the calendar year. Needs and the capital roadmap count in these years.
     fiscal_year_start_month: Mapped[int] = mapped_column(default=7, server_default="7")
+    # Quarterly sales reports: due this many days after the quarter's end, and their admin fee after this many.
+    report_due_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    fee_due_days: Mapped[int] = mapped_column(default=60, server_default="60")
 
     organizations: Mapped[list[Organization]] = relationship(back_populates="consortium")
 

@@ -1,4 +1,5 @@
-"""Sign-in, account and API tokens, the consortium home page, the directory, user admin, audit log."""
+"""Sign-in, account and API tokens, the consortium home page, the directory, user admin (the audit log is
+consortium.audit)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from consortium import permissions, services
 from consortium.accounts import queries as account_queries
+from consortium.columns import organization_columns, people_columns
 from consortium.context import (
     acting_role,
     consortium_ids_of,
@@ -21,10 +23,8 @@ from consortium.context import (
 )
 from consortium.forms import EmptyForm, LoginForm, ReasonForm, TokenForm
 from consortium.models import ApiToken, Consortium, User
-from marketplace.audit import AuditEvent
 from marketplace.errors import DomainError, ValidationFailed
 from marketplace.extensions import db, limiter
-from marketplace.inputs import whole_number
 from marketplace.queue import queue_for
 
 auth = Blueprint("auth", __name__, template_folder="templates")
@@ -195,7 +195,7 @@ def dashboard():
 
 
 
-def _directory(kind: str):
+def _directory_rows(kind: str):
     require(permissions.can_view_directory(current_user))
     orgs = organizations_in(current_consortium(), kind)
     counts = dict(
@@ -205,7 +205,18 @@ def _directory(kind: str):
             .group_by(User.organization_id)
         ).all()
     )
+    return orgs, counts
+
+
+def _directory(kind: str):
+    orgs, counts = _directory_rows(kind)
     return render_template("consortium/organizations.html", kind=kind, orgs=orgs, people=counts)
+
+
+def _directory_csv(kind: str):
+    orgs, counts = _directory_rows(kind)
+    admin = current_user.role == "admin"  # the page shows approval limits to the office only
+    return organization_columns(lambda _: admin, counts).response(f"{kind}s.csv", orgs)
 
 
 @home.route("/members")
@@ -213,9 +224,19 @@ def members():
     return _directory("member")
 
 
+@home.route("/members/export.csv")
+def members_csv():
+    return _directory_csv("member")
+
+
 @home.route("/vendors")
 def vendors():
     return _directory("vendor")
+
+
+@home.route("/vendors/export.csv")
+def vendors_csv():
+    return _directory_csv("vendor")
 
 
 def _people(consortium: Consortium) -> list[User]:
@@ -240,6 +261,13 @@ def users():
         may_manage=permissions.can_manage_users(current_user),
         action_form=EmptyForm(),
     )
+
+
+@home.route("/users/export.csv")
+def users_csv():
+    require(permissions.can_view_people(current_user))
+    consortium = current_consortium()
+    return people_columns(account_queries.shared_vendor_ids(consortium)).response("people.csv", _people(consortium))
 
 
 def _managed_user_or_404(user_id: int) -> User:
@@ -278,28 +306,3 @@ def reactivate_user(user_id: int):
     db.session.commit()
     flash(f"{target.name} is active again.", "success")
     return redirect(url_for("home.users"))
-
-
-AUDIT_PAGE_SIZE = 50
-
-
-@home.route("/audit")
-def audit_log():
-    require(permissions.can_read_audit_log(current_user))
-    page = request.args.get("page", "1")
-    page = whole_number(page, low=1, high=99999) or 1
-    stmt = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    object_type = re.sub(r"[^a-z_]", "", request.args.get("object_type") or "")[:40] or None
-    if object_type:
-        stmt = stmt.where(AuditEvent.object_type == object_type)
-    events = db.session.scalars(stmt.limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
-    actor_ids = {e.actor_id for e in events if e.actor_id}
-    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
-    return render_template(
-        "consortium/audit.html",
-        events=events[:AUDIT_PAGE_SIZE],
-        actors=actors,
-        page=page,
-        has_next=len(events) > AUDIT_PAGE_SIZE,
-        object_type=object_type,
-    )

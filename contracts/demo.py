@@ -18,6 +18,8 @@ from contracts.orders.models import Order
 from contracts.vehicles import models as vehicle_models
 from contracts.vehicles import services as vehicles
 from contracts.vehicles.models import Participation, Vehicle
+from contracts.vehicles.signing import services as signing
+from contracts.vehicles.signing.demo import execute_signed
 from marketplace.extensions import db
 
 # Each vehicle: its terms, the covered listings with the contract price of each scheduled item (by listing
@@ -46,7 +48,7 @@ VEHICLES = [
              {"member_not_to_exceed": "400000.00",
               "special_terms": "Tempe's standard certificate of insurance requirements apply. Invoices go to "
                                "Tempe Public Works, Street Lighting Division."}),
-            ("approver@chandler.example", "requested",
+            ("approver@chandler.example", "signed",
              {"member_not_to_exceed": "250000.00",
               "special_terms": "Installation limited to arterial streets in the first year."}),
         ],
@@ -127,6 +129,9 @@ def _vehicle_data(consortium: Consortium, spec: dict) -> dict:
     }
 
 
+SIGNING_AUTHORITY = "Council resolution 2026-31, delegated authority up to $150,000"
+
+
 def _participation(vehicle: Vehicle, admin: User, email: str, state: str, data: dict) -> None:
     approver = _user(email)
     found = db.session.scalar(
@@ -138,12 +143,16 @@ def _participation(vehicle: Vehicle, admin: User, email: str, state: str, data: 
         return
     participation = vehicles.request_participation(vehicle, data, actor=approver)
     if state == "executed":
-        vehicles.approve_participation(participation, actor=admin)
+        execute_signed(participation, approver=approver, admin=admin)
+    elif state == "signed":  # signed for the member, waiting for the office's countersignature
+        signing.sign_participation(participation, {"title": "City Manager", "authority": SIGNING_AUTHORITY},
+                                   actor=approver)
 
 
 def load_vehicles() -> None:
     """The demo vehicles: an active street-lighting vehicle led by Mesa with Tempe participating and
-    Chandler's request pending, a parking vehicle in draft, and an active vehicle in Front Range."""
+    Chandler's request signed for Chandler and waiting for the office's countersignature, a parking vehicle
+    in draft, and an active vehicle in Front Range."""
     for spec in VEHICLES:
         consortium = db.session.scalar(select(Consortium).where(Consortium.slug == spec["slug"]))
         admin = _user(f"admin@{spec['slug']}.example")

@@ -63,8 +63,10 @@ class Operation:
     status: int = 200
     auth: bool = True
     query: list[dict] = field(default_factory=list)
-    content_type: str = "application/json"
+    content_type: str | tuple[str, ...] = "application/json"
     errors: tuple[int, ...] = (400, 401, 403, 404, 409)
+    csv: bool = False
+    form: dict | None = None  # a multipart/form-data body (uploads) instead of JSON
 
 
 OPERATIONS: list[Operation] = []
@@ -205,17 +207,22 @@ def operation(
     status: int = 200,
     auth: bool = True,
     query: list[dict] | None = None,
-    content_type: str = "application/json",
+    content_type: str | tuple[str, ...] = "application/json",
     errors: tuple[int, ...] = (400, 401, 403, 404, 409),
+    csv: bool = False,
+    form: dict | None = None,
 ) -> Callable:
-    """Register an API route and its OpenAPI description in one place."""
+    """Register an API route and its OpenAPI description in one place.
+
+    `csv=True` marks a list operation that also answers as CSV (every matching row, streamed) when
+    `wants_csv()`; the document then lists its `text/csv` response and the `format` parameter."""
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapped(**kwargs):
             if auth and not current_user.is_authenticated:
                 return json_error(401, "unauthorized", "A valid API token is required.")
-            if body is not None or method in ("POST", "PATCH", "PUT"):
+            if form is None and (body is not None or method in ("POST", "PATCH", "PUT")):
                 kwargs["data"] = json_body(body)
             return view(**kwargs)
 
@@ -234,11 +241,30 @@ def operation(
                 query=query or [],
                 content_type=content_type,
                 errors=errors,
+                csv=csv,
+                form=form,
             )
         )
         return wrapped
 
     return decorator
+
+
+FORMATS = ("json", "csv")
+FORMAT_PARAM = {"name": "format", "in": "query", "required": False,
+                "description": "csv: every matching row as a CSV file (same as `Accept: text/csv`).",
+                "schema": {"type": "string", "enum": list(FORMATS)}}
+
+
+def wants_csv() -> bool:
+    """Whether a list operation answers as CSV: `?format=csv`, or an Accept header that prefers
+    `text/csv` to JSON. `?format=json`, a JSON Accept or none at all keep JSON; another format is a 400."""
+    asked = request.args.get("format")
+    if asked is not None:
+        if asked not in FORMATS:
+            raise ValidationFailed("Invalid format.", {"format": "Use json or csv."})
+        return asked == "csv"
+    return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
 
 
 MAX_PAGE = 100000
@@ -283,6 +309,8 @@ def build_openapi() -> dict:
             for name in re.findall(r"{([a-z_]+)}", path)
         ]
         parameters += op.query
+        if op.csv:
+            parameters.append(FORMAT_PARAM)
         parameters.append(
             {
                 "name": "X-Consortium",
@@ -304,8 +332,11 @@ def build_openapi() -> dict:
         success: dict = {"description": "OK"}
         if op.content_type == "application/json":
             success["content"] = {"application/json": {"schema": op.response or {"type": "object"}}}
-        else:
-            success["content"] = {op.content_type: {"schema": {"type": "string", "format": "binary"}}}
+        else:  # a file: one media type, or several (a document is whatever type its content is)
+            types = (op.content_type,) if isinstance(op.content_type, str) else op.content_type
+            success["content"] = {t: {"schema": {"type": "string", "format": "binary"}} for t in types}
+        if op.csv:
+            success["content"]["text/csv"] = {"schema": {"type": "string"}}
         responses: dict = {str(op.status): success}
         for code in op.errors:
             if code == 401 and not op.auth:
@@ -328,8 +359,9 @@ def build_openapi() -> dict:
             entry["security"] = [{}, {"bearer": []}]
         if op.method in ("POST", "PATCH", "PUT"):
             entry["requestBody"] = {
-                "required": op.body is not None and bool(op.body.get("required")),
-                "content": {"application/json": {"schema": op.body or {"type": "object"}}},
+                "required": op.form is not None or (op.body is not None and bool(op.body.get("required"))),
+                "content": {"multipart/form-data": {"schema": op.form}} if op.form is not None
+                else {"application/json": {"schema": op.body or {"type": "object"}}},
             }
         paths.setdefault(path, {})[op.method.lower()] = entry
     return {

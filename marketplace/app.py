@@ -11,21 +11,30 @@ from werkzeug.routing import IntegerConverter
 
 from catalog.blueprints import BLUEPRINTS as CATALOG_BLUEPRINTS
 from catalog.listings.queries import provide_contract_terms
+from catalog.reviews.queries import provide_review_orders
 from catalog.search import get_engine as search_engine
 from catalog.search.cli import catalog_cli
 from consortium import api as consortium_api
+from consortium import auditlabels as consortium_audit_labels  # noqa: F401 - names its objects in the audit log
 from consortium import context as tenancy_context
 from consortium import views as consortium_views
 from consortium.accounts import views as account_views
+from consortium.audit import views as audit_views
 from consortium.cli import users_cli
 from consortium.planning import api as planning_api
+from consortium.planning import attachments as attachments  # registers needs as document owners
 from consortium.planning import views as planning_views
 from contracts.blueprints import BLUEPRINTS as CONTRACT_BLUEPRINTS
+from contracts.observations.queries import performance_record
+from contracts.orders.queries import reviewable_orders
+from contracts.reporting.cli import reports_cli
 from contracts.vehicles import queries as vehicle_queries
 from marketplace import api as api_kernel
 from marketplace.config import IN_MEMORY_THROTTLE, load_config, production_warnings
 from marketplace.db import MAX_ID
 from marketplace.demo import demo_cli
+from marketplace.documents import api as documents_api
+from marketplace.documents import views as documents_views
 from marketplace.errors import register_error_handlers
 from marketplace.extensions import csrf, db, limiter, login_manager, migrate
 from marketplace.formerrors import init_form_errors
@@ -100,23 +109,27 @@ def build_app(config: dict | None = None) -> Flask:
     app.before_request(check_csrf)
 
     for blueprint in (api_kernel.kernel_api, notification_views.inbox, notification_api.inbox_api,
-                      consortium_views.auth, glossary_bp, consortium_views.home, consortium_api.api,
+                      consortium_views.auth, glossary_bp, consortium_views.home, consortium_api.api, audit_views.bp,
                       account_views.accounts, account_views.people_bp, planning_views.bp, planning_api.api,
-                      *CATALOG_BLUEPRINTS, *CONTRACT_BLUEPRINTS):
+                      *CATALOG_BLUEPRINTS, *CONTRACT_BLUEPRINTS, documents_views.bp, documents_api.api):
         app.register_blueprint(blueprint)
 
     # The catalog asks about contract vehicles through its port; the contracts domain answers.
     provide_contract_terms(active_contract_prices=vehicle_queries.active_contract_prices,
                            covering_vehicles=vehicle_queries.covering_vehicles,
                            vehicles_to_order_under=vehicle_queries.vehicles_to_order_under)
+    # Reviews ask which orders entitle a city to review a listing, and for a vendor's performance record.
+    provide_review_orders(eligible_orders=reviewable_orders, performance_record=performance_record)
 
     app.cli.add_command(users_cli)
     app.cli.add_command(catalog_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(reports_cli)
     app.context_processor(notification_views.unread_in_header)
 
+    documents_views.init_documents(app, api_endpoints=documents_api.UPLOAD_ENDPOINTS)
     init_health(app)
     register_health_check(app, "search", engine_check(search_engine), critical=True)
 

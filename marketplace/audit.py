@@ -27,7 +27,16 @@ RFI_CREATED = "rfi.created"  # an approver or the office drafted an RFI
 RFI_UPDATED = "rfi.updated"  # a draft RFI's content changed
 RFI_INTEREST_REGISTERED = "rfi.interest_registered"  # a member registered (or updated) its interest
 RFI_RESPONSE_SUBMITTED = "rfi_response.submitted"  # a vendor responded to an RFI (or replaced its response)
+REVIEW_SUBMITTED = "review.submitted"  # a member city reviewed a listing it bought (waits for moderation)
+REVIEW_RESPONDED = "review.responded"  # the listing's vendor answered a published review (once)
 NEED_ORDER_LINKED = "need.order_linked"  # the order that fulfils a need was recorded
+DOCUMENT_ADDED = "document.added"  # a file (or a new version of a title) attached to its owner
+PARTICIPATION_SIGNED = "participation.signed"  # the member's approver signed a participating addendum
+PARTICIPATION_TERMS_EDITED = "participation.terms_edited"  # a requested addendum's terms were changed
+PARTICIPATION_SIGNATURES_VOIDED = "participation.signatures_voided"  # changed terms voided the addendum's signatures
+SALES_REPORT_OPENED = "sales_report.opened"  # a vendor's quarterly sales report was opened (due)
+SALES_REPORT_UPDATED = "sales_report.updated"  # a vendor replaced the lines it reports outside the platform
+FEE_PAYMENT_RECORDED = "sales_report.fee_paid"  # the office recorded an admin-fee payment (under the row lock)
 
 
 class AuditEvent(TenantMixin, Base):

@@ -66,7 +66,6 @@ def line_chart(*, chart_id: str, title: str, description: str, labels: Sequence[
                values: Sequence[Decimal], series: str, height: int = 320) -> Markup:
     """A line chart of `values` over `labels` as inline SVG: `title` names it, `description` says in words
     what it shows (the key figures), `chart_id` makes its element ids unique on the page."""
-    chart_id = _ID.sub("-", chart_id.lower())
     step = max(1, -(-len(labels) // MAX_X_LABELS))  # at most MAX_X_LABELS labels under the axis
     chart = pygal.Line(
         js=[], no_prefix=True, disable_xml_declaration=True, show_legend=False, width=800, height=height,
@@ -75,12 +74,38 @@ def line_chart(*, chart_id: str, title: str, description: str, labels: Sequence[
     )
     chart.x_labels = list(labels)
     chart.add(series, [float(v) for v in values])
+    return _accessible(chart, chart_id=chart_id, title=title, description=description)
+
+
+def bar_chart(*, chart_id: str, title: str, description: str, labels: Sequence[str],
+              series: Sequence[tuple[str, Sequence[Decimal]]], height: int = 340, max_bars: int = 12,
+              css_class: str = "") -> Markup:
+    """Grouped bars: one group per label (the first `max_bars`; the page's table lists them all), one bar per
+    series (`(name, values)`), with a legend underneath; coloured by `css_class` rules in the stylesheet."""
+    chart = pygal.Bar(
+        js=[], no_prefix=True, disable_xml_declaration=True, width=800, height=height, legend_at_bottom=True,
+        value_formatter=compact_money, x_label_rotation=0 if len(labels) <= 5 else 20, truncate_label=24,
+        truncate_legend=-1, include_x_axis=True, margin=16, print_values=False,
+    )
+    chart.x_labels = list(labels[:max_bars])
+    for name, values in series:
+        chart.add(name, [float(v) for v in values[:max_bars]])
+    return _accessible(chart, chart_id=chart_id, title=title, description=description, css_class=css_class)
+
+
+def _accessible(chart, *, chart_id: str, title: str, description: str, css_class: str = "") -> Markup:
+    """The chart as inline SVG: cleaned for the CSP, one image named by `title` and described by
+    `description`, its element ids unique on the page (`chart_id`)."""
+    chart_id = _ID.sub("-", chart_id.lower())
     root = ET.fromstring(chart.render(is_unicode=True))
     _clean(root)
+    for element in root.iter():  # a legend's ids would repeat on a page with several charts
+        if element.get("id", "").startswith("activate-serie"):
+            del element.attrib["id"]
     root.set("id", chart_id)
     root.set("role", "img")
     root.set("aria-labelledby", f"{chart_id}-title {chart_id}-desc")
-    root.set("class", "pygal-chart chart-svg")
+    root.set("class", f"pygal-chart chart-svg {css_class}".strip())
     for attribute in ("width", "height"):
         root.attrib.pop(attribute, None)
     title_el = ET.Element(f"{{{SVG_NS}}}title", id=f"{chart_id}-title")

@@ -10,6 +10,7 @@ sessions.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -96,6 +97,29 @@ def _search_engine(name: str, database_uri: str) -> str:
     return name
 
 
+# OCDS: an ocid is this prefix + "-" + a stable id. Register a prefix (ocds-xxxxxx) with the Open Contracting
+# Partnership before publishing; "{consortium}" is replaced by the consortium's slug.
+OCID_PREFIX_DEFAULT = "ocds-xxxxxx-{consortium}"
+_OCID_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(\{consortium\}[A-Za-z0-9-]*)?")
+
+
+def _ocid_prefix() -> str:
+    """`OCDS_OCID_PREFIX`: letters, digits and hyphens, optionally with one `{consortium}`."""
+    value = os.environ.get("OCDS_OCID_PREFIX", "").strip() or OCID_PREFIX_DEFAULT
+    if len(value) > 60 or not _OCID_PREFIX.fullmatch(value):
+        raise ConfigError(f"OCDS_OCID_PREFIX must be letters, digits and hyphens, optionally with "
+                          f"{{consortium}} (such as {OCID_PREFIX_DEFAULT}), not '{value[:20]}'.")
+    return value
+
+
+def _document_max_bytes() -> int:
+    """`DOCUMENT_MAX_BYTES`: the largest upload in bytes (default 10 MB)."""
+    raw = os.environ.get("DOCUMENT_MAX_BYTES", "").strip() or str(10 * 1024 * 1024)
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= 1024**3):
+        raise ConfigError(f"DOCUMENT_MAX_BYTES must be a number of bytes from 1 to 1073741824, not '{raw[:20]}'.")
+    return int(raw)
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -154,9 +178,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'marketplace.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR") or str(instance / "search-index"),
+        # Uploaded documents, content-addressed (marketplace.documents.storage), and the largest one accepted.
+        "DOCUMENTS_DIR": os.environ.get("DOCUMENTS_DIR") or str(instance / "documents"),
+        "DOCUMENT_MAX_BYTES": _document_max_bytes(),
         "SEARCH_ENGINE": os.environ.get("SEARCH_ENGINE", ""),  # decided below, once the database is known
         # More ways of writing one thing for search: "a, b c; d, e" (catalog.search.synonyms).
         "SEARCH_SYNONYMS": os.environ.get("SEARCH_SYNONYMS", ""),
+        "OCDS_OCID_PREFIX": _ocid_prefix(),  # open contracting ids (contracts.reporting.ocds)
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -15,13 +15,16 @@ from catalog.listings import services as catalog
 from catalog.listings.models import Listing
 from catalog.pilots import services as evidence
 from catalog.pilots.models import Pilot
+from catalog.reviews.demo import load_reviews
 from consortium import services as people
 from consortium.models import Consortium, Organization, Supplier, User
 from consortium.planning.demo import load_planning
 from contracts.demo import load_orders, load_vehicles
 from contracts.finance.demo import load_finance, load_need_financing
+from contracts.reporting.demo import load_sales_reports
 from contracts.sourcing.demo import load_sourcing
 from contracts.sourcing.rfqs.demo import load_rfqs
+from marketplace.documents.demo import load_documents
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 
@@ -350,6 +353,9 @@ def load_demo() -> list[tuple[str, str, str, str]]:
     load_sourcing()
     load_rfqs()
     load_need_financing()
+    load_reviews()  # after the orders: a review needs an active or completed order
+    load_sales_reports()
+    load_documents()  # last: documents attach to the pilots, measurements and vehicles above
     db.session.execute(update(Notification).where(Notification.id > before, Notification.email_status == "pending")
                        .values(email_status="skipped", last_error="Demo data: in the inbox, not e-mailed."))
     return accounts

@@ -81,3 +81,20 @@ def failed_form(name: str | None = None) -> FailedForm | None:
 
 def init_form_errors(app: Flask) -> None:
     app.jinja_env.globals["failed_form"] = failed_form
+
+
+def attach_errors(form, fields: dict[str, str], rows=()) -> None:
+    """A refused form's field messages by path onto its WTForms fields: `lines.1.gross` onto row 1's `gross`
+    (`rows`: the form's row subforms), `title` onto `title`; a message no field shows goes to the form."""
+    for path, message in fields.items():
+        parts = path.split(".")
+        if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
+            target = getattr(rows[int(parts[1])].form, parts[2], None)
+            if target is not None:
+                target.errors = list(target.errors) + [message]
+                continue
+        field = form._fields.get(parts[0]) if parts[0] not in ("lines", "csrf_token") else None
+        if field is not None:
+            field.errors = list(field.errors) + [message]
+        else:
+            form.form_errors.append(message)

@@ -63,6 +63,7 @@ def app(database_url, tmp_path_factory):
             "SERVER_NAME": "localhost",
             "BASE_URL": "http://localhost",
             "MAIL_FILE_DIR": str(tmp_path_factory.mktemp("mail")),
+            "DOCUMENTS_DIR": str(tmp_path_factory.mktemp("documents")),
         }
     )
     with app.app_context():

@@ -8,6 +8,7 @@ from flask_login import current_user
 from catalog import search as indexing
 from catalog.listings import permissions as can
 from catalog.listings import queries, services
+from catalog.listings.columns import LISTING_COLUMNS, every_match
 from catalog.listings.models import (
     CATEGORIES,
     DESCRIPTION_MAX,
@@ -26,7 +27,7 @@ from catalog.listings.models import (
 )
 from catalog.pilots.queries import proven_listing_ids
 from consortium.context import belongs, consortium_or_404
-from marketplace.api import ID, PAGE_PARAMS, POSITIVE_MONEY, created, operation, paginate_args
+from marketplace.api import ID, PAGE_PARAMS, POSITIVE_MONEY, created, operation, paginate_args, wants_csv
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import REASON_LIMIT, parse_id
@@ -113,12 +114,11 @@ SEARCH_PARAMS = [
     {"name": "vendor_id", "in": "query", "schema": ID},
     {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(indexing.SORTS)},
      "description": "relevance (the default with q; without q it means newest), price (the lowest list price, "
-                    "cheapest first; listings without a price last) or newest (latest published first, the "
-                    "default without q). Sorting by rating is not offered until listings have reviews."},
+                    "cheapest first; listings without a price last), newest (latest published first, the "
+                    "default without q) or rating (the highest average overall rating of published reviews "
+                    "first; unrated listings last)."},
     *PAGE_PARAMS,
 ]
-SORT_PROBLEMS = {"rating": "Sorting by rating is not available yet: listings have no reviews. "
-                           "Use relevance, price or newest."}
 
 
 def listing_json(listing: Listing, proven: bool, *, detail: bool = True) -> dict:
@@ -159,7 +159,7 @@ def _bool_arg(name: str) -> bool | None:
 
 
 @operation(api, "/listings", "GET", summary="Search the consortium's published listings", tag="catalog",
-           auth=False, query=SEARCH_PARAMS, response=SEARCH_OUT)
+           auth=False, query=SEARCH_PARAMS, response=SEARCH_OUT, csv=True)
 def search_listings():
     consortium = consortium_or_404()
     page, per_page = paginate_args()
@@ -174,14 +174,15 @@ def search_listings():
         fields["vendor_id"] = "Must be the id of a vendor."
     sort = request.args.get("sort") or None
     if sort is not None and sort not in indexing.SORTS:
-        fields["sort"] = SORT_PROBLEMS.get(sort, "Use relevance, price or newest.")
+        fields["sort"] = "Use relevance, price, newest or rating."
     if fields:
         raise ValidationFailed("Invalid filters.", fields)
-    result = indexing.search(
-        consortium.id, (request.args.get("q") or "")[:500], category=category or None, pricing_model=model or None,
-        proven=_bool_arg("proven"), vendor_id=parse_id(vendor) if vendor else None, page=page, per_page=per_page,
-        sort=sort,
-    )
+    filters = {"category": category or None, "pricing_model": model or None, "proven": _bool_arg("proven"),
+               "vendor_id": parse_id(vendor) if vendor else None, "sort": sort}
+    q = (request.args.get("q") or "")[:500]
+    if wants_csv():
+        return LISTING_COLUMNS.response("listings.csv", every_match(consortium.id, q, **filters))
+    result = indexing.search(consortium.id, q, page=page, per_page=per_page, **filters)
     listings = indexing.load_published(result.ids)
     proven = proven_listing_ids([x.id for x in listings])
     return jsonify({

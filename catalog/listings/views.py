@@ -8,6 +8,7 @@ from flask_login import current_user
 from catalog import search as indexing
 from catalog.listings import permissions as can
 from catalog.listings import queries, services
+from catalog.listings.columns import LISTING_COLUMNS, every_match
 from catalog.listings.diff import diff_content
 from catalog.listings.forms import ListingForm, ReasonForm
 from catalog.listings.models import (
@@ -22,6 +23,7 @@ from catalog.pilots.permissions import can_record_pilot
 from catalog.pilots.queries import proven_listing_ids, verified_pilots_for
 from consortium.context import belongs, current_consortium, require
 from marketplace.confirm import check_step, confirmation, reason_error, render_confirmation
+from marketplace.csvexport import csv_response
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import parse_id, whole_number
@@ -70,8 +72,8 @@ def _search_args() -> dict:
     }
 
 
-# The orders the page offers, in this order; "relevance" only with a query. Rating comes with reviews.
-SORT_LABELS = {"relevance": "Relevance", "price": "Lowest price", "newest": "Newest"}
+# The orders the page offers, in this order; "relevance" only with a query.
+SORT_LABELS = {"relevance": "Relevance", "price": "Lowest price", "newest": "Newest", "rating": "Highest rated"}
 
 
 @bp.route("/catalog")
@@ -89,6 +91,13 @@ def search():
         categories=CATEGORIES, pricing_models=PRICING_MODELS, vendor_names=vendor_names, sorts=sorts,
         cards=queries.result_cards(listings, current_user),
     )
+
+
+@bp.route("/catalog/export.csv")
+def search_csv():
+    consortium = current_consortium()
+    q = (request.args.get("q") or "")[:500]
+    return LISTING_COLUMNS.response("catalog.csv", every_match(consortium.id, q, **_search_args()))
 
 
 @bp.route("/listings/<int:listing_id>")
@@ -138,6 +147,12 @@ def my_listings():
     require(can.can_create_listing(current_user))
     listings = queries.vendor_listings(current_user.organization_id)
     return render_template("catalog/listings/my_listings.html", listings=listings, can=can)
+
+
+@bp.route("/vendor/listings/export.csv")
+def my_listings_csv():
+    require(can.can_create_listing(current_user))
+    return LISTING_COLUMNS.response("my-listings.csv", queries.vendor_listings(current_user.organization_id))
 
 
 def _render_form(form: ListingForm, item: Listing | None, status: int = 200):
@@ -315,6 +330,14 @@ def reinstate(listing_id: int):
 def queue():
     require(can.can_review_listings(current_user))
     return render_template("catalog/listings/queue.html", entries=queries.approval_queue())
+
+
+@bp.route("/review/export.csv")
+def queue_csv():
+    require(can.can_review_listings(current_user))
+    entries = queries.approval_queue()
+    return csv_response("review-queue.csv", ["kind", "waiting_since", *LISTING_COLUMNS.header],
+                        [[kind, since, *LISTING_COLUMNS.row(item)] for kind, since, item in entries])
 
 
 @bp.route("/review/<int:listing_id>")

@@ -8,6 +8,7 @@ from flask_login import current_user
 from catalog.listings.models import CATEGORIES
 from catalog.listings.queries import get_listing_or_404
 from catalog.pilots import queries, services
+from catalog.pilots.columns import PILOT_COLUMNS
 from catalog.pilots.models import (
     DIRECTIONS,
     KPI_MAX,
@@ -23,7 +24,19 @@ from catalog.pilots.permissions import can_record_pilot
 from catalog.pilots.validation import FILTER_MAX, clean_library_filters
 from consortium.context import current_consortium
 from consortium.permissions import is_admin_here
-from marketplace.api import DATE, DATETIME, DECIMAL, ID, PAGE_PARAMS, POSITIVE_MONEY, created, operation, paginate_args
+from marketplace.api import (
+    DATE,
+    DATETIME,
+    DECIMAL,
+    ID,
+    PAGE_PARAMS,
+    POSITIVE_MONEY,
+    created,
+    operation,
+    paginate_args,
+    wants_csv,
+)
+from marketplace.csvexport import stream_scalars
 from marketplace.errors import PermissionDenied
 from marketplace.extensions import db
 
@@ -188,11 +201,15 @@ def _require_recorder() -> None:
 
 
 @operation(api, "/pilots", "GET", summary="The pilot library, filtered and paginated", tag="pilots",
-           response=LIBRARY_OUT, query=LIBRARY_PARAMS)
+           response=LIBRARY_OUT, query=LIBRARY_PARAMS, csv=True)
 def list_pilots():
     queries.require_participant(current_user)
     filters = clean_library_filters(request.args)
     page, per_page = paginate_args()
+    if wants_csv():
+        return PILOT_COLUMNS.response("pilots.csv", stream_scalars(queries.library_stmt(
+            current_consortium().id, filters, see_all=is_admin_here(current_user),
+            member_id=current_user.organization_id)))
     results, total = queries.library(
         current_consortium().id, filters, see_all=is_admin_here(current_user),
         member_id=current_user.organization_id, page=page, per_page=per_page,

@@ -66,8 +66,15 @@ def _contains(text: str) -> str:
 
 def library(consortium_id: int, filters: dict, *, see_all: bool, member_id: int | None, page: int = 1,
             per_page: int = 20) -> tuple[list[Pilot], int]:
-    """One page of the pilot library and the total: verified pilots, plus the recorded ones of the
-    viewer's own member (`member_id`), or every pilot for the office (`see_all`). Two queries."""
+    """One page of the pilot library and the total. Two queries."""
+    stmt = library_stmt(consortium_id, filters, see_all=see_all, member_id=member_id)
+    total = db.session.scalar(stmt.with_only_columns(func.count(Pilot.id)).order_by(None)) or 0
+    return list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))), total
+
+
+def library_stmt(consortium_id: int, filters: dict, *, see_all: bool, member_id: int | None):
+    """Every pilot of the library that matches `filters`, most recently ended first: verified pilots, plus
+    the recorded ones of the viewer's own member (`member_id`), or every pilot for the office (`see_all`)."""
     conditions = [Pilot.consortium_id == consortium_id]
     if not see_all:
         visible = Pilot.status == "verified"
@@ -81,13 +88,9 @@ def library(consortium_id: int, filters: dict, *, see_all: bool, member_id: int 
                          ("host", Pilot.host_member_id)):
         if filters.get(name) is not None:
             conditions.append(column == filters[name])
-    total = db.session.scalar(select(func.count(Pilot.id)).where(*conditions)) or 0
-    stmt = (
+    return (
         select(Pilot).where(*conditions)
         .options(joinedload(Pilot.listing).joinedload(Listing.vendor), joinedload(Pilot.host_member),
                  joinedload(Pilot.verified_by))
         .order_by(Pilot.end_date.desc(), Pilot.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
-    return list(db.session.scalars(stmt)), total

@@ -8,12 +8,14 @@ from flask_login import current_user
 from catalog.listings.models import CATEGORIES
 from catalog.listings.queries import published_listing_choices
 from catalog.pilots import queries, services
+from catalog.pilots.columns import PILOT_COLUMNS
 from catalog.pilots.forms import NO_LISTING_CHOICE, LibraryFilterForm, LinkForm, PilotForm
 from catalog.pilots.models import MetricResult, Pilot, metric_results
 from catalog.pilots.permissions import can_link_pilot, can_record_pilot
 from catalog.pilots.validation import clean_library_filters
 from consortium.context import current_consortium, organizations_in
 from consortium.permissions import is_admin_here
+from marketplace.csvexport import stream_scalars
 from marketplace.errors import PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import whole_number
@@ -62,6 +64,14 @@ def library():
         "catalog/pilots/library.html", form=form, results=results, total=total, page=page, args=args,
         has_next=page * PER_PAGE < total, can_record=can_record_pilot(current_user, consortium),
     )
+
+
+@bp.route("/export.csv")
+def library_csv():
+    queries.require_participant(current_user)
+    stmt = queries.library_stmt(current_consortium().id, clean_library_filters(request.args),
+                                see_all=is_admin_here(current_user), member_id=current_user.organization_id)
+    return PILOT_COLUMNS.response("pilots.csv", stream_scalars(stmt))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -6,7 +6,8 @@ Documents are plain dicts::
     {"id": int, "consortium_id": int, "title": str, "summary": str, "description": str,
      "tags": [str], "standards": [str], "price_item_names": [str], "category": str,
      "pricing_models": [str], "vendor_id": int, "vendor_name": str, "proven": bool,
-     "min_price": Decimal | str | None, "published_at": datetime | str | None}
+     "min_price": Decimal | str | None, "published_at": datetime | str | None,
+     "rating": Decimal | str | None}
 
 The title weighs most, then the summary, then the body (everything else a buyer may type).
 """
@@ -19,6 +20,10 @@ from decimal import Decimal, InvalidOperation
 from catalog.search.spelling import vocabulary
 
 SORT_TITLE_MAX = 200
+# The rating sort key: an average of whole ratings 1–5, kept to 10 places (two different averages of
+# fewer than a billion reviews never round to the same key).
+RATING_PLACES = 10
+RATING_DIGITS = RATING_PLACES + 2
 
 
 def title(doc: dict) -> str:
@@ -71,3 +76,16 @@ def published_at(doc: dict) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def rating(doc: dict) -> Decimal | None:
+    """``rating`` (the average overall rating of the published reviews) as a Decimal to ``RATING_PLACES``
+    places; None when the listing has no published review or the value is not a rating."""
+    value = doc.get("rating")
+    try:
+        average = Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+    if average is None or not average.is_finite() or not 0 <= average <= 5:
+        return None
+    return average.quantize(Decimal(1).scaleb(-RATING_PLACES))

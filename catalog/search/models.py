@@ -10,13 +10,14 @@ PostgreSQL types fall back to plain text and JSON.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.listings.models import CATEGORY_MAX
-from catalog.search.fields import SORT_TITLE_MAX
+from catalog.search.fields import RATING_DIGITS, RATING_PLACES, SORT_TITLE_MAX
 from marketplace.db import Base, UTCDateTime
 
 # The text search configuration the migration creates: PostgreSQL's parser, then the Porter stemmer
@@ -63,6 +64,8 @@ class SearchDocument(Base):
     is_proven: Mapped[bool] = mapped_column()
     min_price_cents: Mapped[int | None] = mapped_column(BigInteger)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The average overall rating of the listing's published reviews (``fields.rating``); None: unrated.
+    rating: Mapped[Decimal | None] = mapped_column(Numeric(RATING_DIGITS, RATING_PLACES))
 
 
 class SearchSpelling(Base):

@@ -21,8 +21,9 @@ MAX_QUERY_CHARS = 500
 MAX_QUERY_TERMS = 16  # each new word may cost a read of its postings: bound the work per query
 FILTER_MAX_CHARS = 200  # longer than any category, pricing model or id
 # How results can be ordered: by score, by the lowest list price (cheapest first), by publication
-# (newest first). Rating joins once listings have reviews.
-SORTS = ("relevance", "price", "newest")
+# (newest first), by rating (the highest average overall rating of published reviews first, unrated last,
+# ties newest first).
+SORTS = ("relevance", "price", "newest", "rating")
 
 # Everything but word characters, whitespace, double quotes (phrases), hyphens and dots ("2.0.1")
 # is query syntax we do not offer: fields, wildcards, ranges, boosts, groups, fuzzy terms.

@@ -51,13 +51,16 @@ class Columns:
 
     def order_key(self, sort: str) -> list:
         """Sort keys by document number for ``sort`` ("price": cheapest first, listings without a
-        price last; "newest": latest published first), then title and id: a total order. Built once
-        per index version."""
+        price last; "newest": latest published first; "rating": highest average rating first, unrated
+        last, then newest), then title and id: a total order. Built once per index version."""
         keys = self._order_keys.get(sort)
         if keys is None:
             if sort == "price":
                 prices = self.values["min_price"]
                 keys = [(price is None, price or 0, title) for price, title in zip(prices, self.sort_key, strict=True)]
+            elif sort == "rating":
+                keys = [(rating is None, -(rating or 0), -published, title) for rating, published, title in
+                        zip(self.values["rating"], self.values["published"], self.sort_key, strict=True)]
             else:
                 keys = [(-published, title) for published, title in zip(self.values["published"], self.sort_key,
                                                                          strict=True)]
@@ -101,9 +104,9 @@ def top(columns: Columns, selected: set[int], scorers: list[dict[int, float]], c
     """The first ``count`` documents in ``sort`` order. "relevance": by score (desc), then sort title,
     then id: a total order, so equal scores always come out the same way. A document's score is the
     sum of its entries in ``scorers``; scores are rounded so float noise cannot reorder. No scorers:
-    by title. "price" and "newest": see ``Columns.order_key``."""
+    by title. "price", "newest" and "rating": see ``Columns.order_key``."""
     docs = list(selected)
-    if sort in ("price", "newest"):
+    if sort in ("price", "newest", "rating"):
         return nsmallest(count, docs, key=columns.order_key(sort).__getitem__)
     if not scorers:
         return nsmallest(count, docs, key=columns.sort_key.__getitem__)

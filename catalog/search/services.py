@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from itertools import chain
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from catalog.listings.models import Listing, PriceItem
 from catalog.pilots.models import Pilot, proven_clause
+from catalog.reviews.models import Review
 from catalog.search import pg
 from catalog.search.engine import WhooshEngine
 from catalog.search.results import IndexUnavailable, SearchResult
@@ -87,7 +89,7 @@ def _collect(session: Session, flush_context) -> None:
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Listing):
             touch_listing(session, obj.id)
-        elif isinstance(obj, PriceItem | Pilot):
+        elif isinstance(obj, PriceItem | Pilot | Review):  # a review: the listing's average rating
             touch_listing(session, obj.listing_id)
 
 
@@ -150,7 +152,7 @@ def _discard(session: Session) -> None:
     session.info.pop(_READY, None)
 
 
-def document(listing: Listing, proven: bool) -> dict:
+def document(listing: Listing, proven: bool, rating=None) -> dict:
     """A listing as the engines index it (plain data: see ``catalog.search.fields``)."""
     return {
         "id": listing.id,
@@ -168,6 +170,7 @@ def document(listing: Listing, proven: bool) -> dict:
         "proven": proven,
         "min_price": lowest_price(listing),
         "published_at": listing.published_at,
+        "rating": rating,
     }
 
 
@@ -177,9 +180,18 @@ def lowest_price(listing: Listing):
     return min(prices) if prices else None
 
 
+def _rating(rated_sum, rated_count):
+    """The average overall rating of the published reviews, exact (SQL's AVG is a float on SQLite); None when
+    there are none."""
+    return Decimal(int(rated_sum)) / int(rated_count) if rated_count else None
+
+
 def _published(*conditions):
+    published = (Review.listing_id == Listing.id) & (Review.status == "published")
+    rated_sum = select(func.coalesce(func.sum(Review.overall), 0)).where(published).scalar_subquery()
+    rated_count = select(func.count(Review.id)).where(published).scalar_subquery()
     return (
-        select(Listing, proven_clause().label("proven"))
+        select(Listing, proven_clause().label("proven"), rated_sum.label("rated_sum"), rated_count.label("rated"))
         .where(Listing.status == "published", *conditions)
         .options(selectinload(Listing.price_items), selectinload(Listing.vendor))
         .execution_options(all_tenants=True)
@@ -190,7 +202,8 @@ def _documents(session: Session, ids: Iterable[int]) -> tuple[list[dict], list[i
     ids = sorted(set(ids))
     if not ids:
         return [], []
-    docs = [document(listing, bool(proven)) for listing, proven in session.execute(_published(Listing.id.in_(ids)))]
+    docs = [document(listing, bool(proven), _rating(rated_sum, rated))
+            for listing, proven, rated_sum, rated in session.execute(_published(Listing.id.in_(ids)))]
     published = {d["id"] for d in docs}
     return docs, [i for i in ids if i not in published]
 
@@ -207,8 +220,8 @@ def published_documents(session: Session, progress: Callable[[int], object] | No
         rows = session.execute(_published(Listing.id > last_id).order_by(Listing.id).limit(BATCH)).all()
         if not rows:
             return
-        for listing, proven in rows:
-            yield document(listing, bool(proven))
+        for listing, proven, rated_sum, rated in rows:
+            yield document(listing, bool(proven), _rating(rated_sum, rated))
         last_id = rows[-1][0].id
         session.expunge_all()  # a rebuild of 50,000 listings must not keep them all in memory
         if progress is not None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from consortium.context import consortium_or_404
 from consortium.planning import queries, services
+from consortium.planning.columns import NEED_COLUMNS
 from consortium.planning.models import (
     CRITERION_MAX,
     FISCAL_YEAR_MAX,
@@ -24,8 +25,9 @@ from consortium.planning.models import (
     Need,
     PriorityRound,
 )
-from marketplace.api import ID, PAGE_PARAMS, POSITIVE_MONEY, created, operation, paginate_args
+from marketplace.api import ID, PAGE_PARAMS, POSITIVE_MONEY, created, operation, paginate_args, wants_csv
 from marketplace.categories import CATEGORIES
+from marketplace.csvexport import stream_scalars
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 
@@ -220,13 +222,17 @@ def roadmap_json(roadmap: queries.Roadmap) -> dict:
 @operation(api, "/needs", "GET", summary="Needs you may see: your member's, every member's past the draft (pooled "
            "demand), all for the office", tag="planning", query=NEED_LIST_PARAMS,
            response={"type": "object", "required": ["results", "total"],
-                     "properties": {"results": {"type": "array", "items": NEED_OUT}, "total": {"type": "integer"}}})
+                     "properties": {"results": {"type": "array", "items": NEED_OUT}, "total": {"type": "integer"}}},
+           csv=True)
 def list_needs():
     queries.in_consortium()
     page, per_page = paginate_args()
     stmt, fields = queries.filtered_needs_stmt(current_user, request.args)
     if fields:
         raise ValidationFailed("Invalid filter.", fields)
+    if wants_csv():
+        return NEED_COLUMNS.response("needs.csv", stream_scalars(stmt.options(joinedload(Need.member))
+                                                                 .order_by(Need.id.desc())))
     total = db.session.scalar(stmt.with_only_columns(func.count(Need.id)).order_by(None))
     needs = db.session.scalars(stmt.options(joinedload(Need.member)).order_by(Need.id.desc())
                                .limit(per_page).offset((page - 1) * per_page)).all()

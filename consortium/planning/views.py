@@ -12,12 +12,13 @@ from sqlalchemy.orm import joinedload
 from consortium.context import current_consortium, require
 from consortium.planning import permissions as can
 from consortium.planning import queries, services
+from consortium.planning.columns import NEED_COLUMNS
 from consortium.planning.forms import AddNeedForm, NeedForm, RoundForm
 from consortium.planning.models import FUNDING_SOURCES, NEED_STATUS_LABELS, Need, PriorityRound, RoundCandidate
 from marketplace.audit import AuditEvent
 from marketplace.categories import CATEGORIES
 from marketplace.confirm import check_step, confirmation, render_confirmation
-from marketplace.csvexport import csv_response
+from marketplace.csvexport import csv_response, stream_scalars
 from marketplace.errors import DomainError, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.formats import money
@@ -43,13 +44,16 @@ def _history(object_type: str, object_id: int) -> list[AuditEvent]:
 # --- needs ----------------------------------------------------------------------------------------------
 
 
-def _filtered_needs():
+def _needs_stmt():
     stmt, problems = queries.filtered_needs_stmt(current_user, request.args)
     if problems:
         flash("Some filters were ignored: " + " ".join(problems.values()), "error")
         stmt, _ = queries.filtered_needs_stmt(current_user, {})
-    return list(db.session.scalars(stmt.options(joinedload(Need.member))
-                                   .order_by(Need.fiscal_year, Need.id).limit(MAX_LISTED)))
+    return stmt.options(joinedload(Need.member)).order_by(Need.fiscal_year, Need.id)
+
+
+def _filtered_needs():
+    return list(db.session.scalars(_needs_stmt().limit(MAX_LISTED)))
 
 
 @bp.route("/needs")
@@ -67,10 +71,7 @@ def needs():
 @bp.route("/needs/export.csv")
 def needs_csv():
     _planner()
-    rows = [(n.reference, n.member.name, n.title, n.category, n.status, n.fiscal_year, n.estimated_cost, n.funded,
-             n.unfunded, n.submitted_at) for n in _filtered_needs()]
-    return csv_response("needs.csv", ("reference", "member", "title", "category", "status", "fiscal_year",
-                                      "estimated_cost", "funded", "unfunded", "submitted_at"), rows)
+    return NEED_COLUMNS.response("needs.csv", stream_scalars(_needs_stmt()))
 
 
 def _need_form_page(form: NeedForm, need: Need | None, status: int = 200):

@@ -186,6 +186,14 @@ def funds():
     return _funds_page()
 
 
+@bp.route("/funds/export.csv")
+def funds_csv():
+    require(current_user.is_authenticated and current_user.role in FUND_ROLES)
+    rows = [(fund.name, fund.owner.name, state.contributed, state.drawn, state.repaid, state.balance)
+            for fund, state in ((f, services.fund_state(f)) for f in queries.visible_funds(current_user))]
+    return csv_response("funds.csv", ("fund", "owner", "contributions", "drawn", "repaid", "balance"), rows)
+
+
 @bp.route("/funds", methods=["POST"])
 def create_fund():
     require(can.can_create_funds(current_user, current_consortium()))

@@ -7,11 +7,13 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from contracts.invoices import services
+from contracts.invoices.columns import INVOICE_COLUMNS
 from contracts.invoices.models import DIRECTIONS, INVOICE_STATUSES, MAX_INVOICE_LINES, NUMBER_MAX, Invoice
-from contracts.invoices.queries import get_invoice_or_404, order_invoices, revenue_summary
+from contracts.invoices.queries import get_invoice_or_404, order_invoices, order_invoices_stmt, revenue_summary
 from contracts.observations.models import PERIOD_MAX
 from contracts.orders.queries import get_order_or_404
-from marketplace.api import ID, operation
+from marketplace.api import ID, operation, wants_csv
+from marketplace.csvexport import stream_scalars
 from marketplace.extensions import db
 from marketplace.inputs import REASON_LIMIT
 
@@ -89,9 +91,12 @@ def invoice_json(invoice: Invoice) -> dict:
 @operation(api, "/orders/<int:order_id>/invoices", "GET", summary="Invoices of an order, with the totals",
            tag="invoices", response={"type": "object", "required": ["results", "totals", "revenue_totals"],
                                      "properties": {"results": {"type": "array", "items": INVOICE_OUT},
-                                                    "totals": SUMMARY_OUT, "revenue_totals": REVENUE_SUMMARY_OUT}})
+                                                    "totals": SUMMARY_OUT, "revenue_totals": REVENUE_SUMMARY_OUT}},
+           csv=True)
 def list_invoices(order_id):
     order = get_order_or_404(order_id)
+    if wants_csv():
+        return INVOICE_COLUMNS.response(f"{order.reference}-invoices.csv", stream_scalars(order_invoices_stmt(order)))
     summary = {key: f"{value:.2f}" for key, value in services.money_summary(order).items()}
     revenue_totals = {key: f"{value:.2f}" for key, value in revenue_summary(order).items()}
     return jsonify({"results": [invoice_json(inv) for inv in order_invoices(order)], "totals": summary,

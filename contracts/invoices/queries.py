@@ -29,10 +29,15 @@ def get_invoice_or_404(invoice_id: int) -> Invoice:
 
 def order_invoices(order: Order) -> list[Invoice]:
     """The order's invoices, oldest first, with the people and lines the pages show."""
-    return list(db.session.scalars(
-        select(Invoice).where(Invoice.order_id == order.id)
-        .options(selectinload(Invoice.lines), selectinload(Invoice.submitted_by), selectinload(Invoice.decided_by))
-        .order_by(Invoice.issued_on, Invoice.id)))
+    return list(db.session.scalars(order_invoices_stmt(order)))
+
+
+def order_invoices_stmt(order: Order):
+    """The statement of the order's invoices, oldest first (the pages, the API and the CSV exports)."""
+    return (select(Invoice).where(Invoice.order_id == order.id)
+            .options(selectinload(Invoice.lines), selectinload(Invoice.submitted_by),
+                     selectinload(Invoice.decided_by))
+            .order_by(Invoice.issued_on, Invoice.id))
 
 
 # --- the city's revenue-share invoices ---------------------------------------------------------------

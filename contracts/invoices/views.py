@@ -10,12 +10,20 @@ from markupsafe import Markup
 
 from contracts.invoices import permissions as can
 from contracts.invoices import services
+from contracts.invoices.columns import INVOICE_COLUMNS
 from contracts.invoices.forms import InvoiceForm, PayForm, RejectForm, RevenueInvoiceForm
 from contracts.invoices.models import Invoice
-from contracts.invoices.queries import get_invoice_or_404, order_invoices, revenue_label, revenue_summary
+from contracts.invoices.queries import (
+    get_invoice_or_404,
+    order_invoices,
+    order_invoices_stmt,
+    revenue_label,
+    revenue_summary,
+)
 from contracts.orders.models import Order
 from contracts.orders.queries import ORDER_PANELS, get_order_or_404, order_page_context
 from marketplace.audit import AuditEvent
+from marketplace.csvexport import stream_scalars
 from marketplace.errors import DomainError, PermissionDenied
 from marketplace.extensions import db
 from marketplace.formerrors import fail_wtform
@@ -59,6 +67,12 @@ def invoices_panel(order: Order) -> Markup:
 
 
 ORDER_PANELS.append(invoices_panel)
+
+
+@bp.route("/orders/<int:order_id>/invoices/export.csv")
+def invoices_csv(order_id: int):
+    order = get_order_or_404(order_id)
+    return INVOICE_COLUMNS.response(f"{order.reference}-invoices.csv", stream_scalars(order_invoices_stmt(order)))
 
 
 @bp.route("/orders/<int:order_id>/invoices", methods=["POST"])

@@ -252,12 +252,15 @@ def order_period_dates(order: Order, terms: Terms, period: int) -> tuple[date, d
     return period_dates(terms.start_date, terms, period)
 
 
-def settlement_for(order: Order) -> Settlement | None:
+def settlement_for(order: Order, values: dict[tuple[int, str], Decimal] | None = None,
+                   today: date | None = None) -> Settlement | None:
     """The settlement of an order with terms, from its verified observations (never stored); every period
-    row carries its start and end dates."""
+    row carries its start and end dates. Pages that settle many orders pass each order's verified `values`
+    (loaded for all of them at once) and `today` in the consortium's zone, so no query is issued per order."""
     terms = order_terms(order)
     if terms is None:
         return None
-    values = verified_values(order)
+    if values is None:
+        values = verified_values(order)
     last_verified = max((p for p, _ in values), default=0)
-    return settle(terms, values, through_period=max(order_elapsed_periods(order, terms), last_verified))
+    return settle(terms, values, through_period=max(order_elapsed_periods(order, terms, today), last_verified))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from catalog.listings.models import PRICING_MODELS
 from contracts.orders import permissions as can
 from contracts.orders import services as services
+from contracts.orders.columns import ORDER_COLUMNS
 from contracts.orders.documents import render_purchase_order
 from contracts.orders.models import (
     MAX_LINES,
@@ -22,7 +23,8 @@ from contracts.orders.queries import get_order_or_404, in_consortium, timeline, 
 from contracts.performance import TERMS_SCHEMA
 from contracts.vehicles.models import Vehicle
 from marketplace import idempotency
-from marketplace.api import DATE, ID, MONEY, PAGE_PARAMS, operation, paginate_args
+from marketplace.api import DATE, ID, MONEY, PAGE_PARAMS, operation, paginate_args, wants_csv
+from marketplace.csvexport import stream_scalars
 from marketplace.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import REASON_LIMIT, parse_id
@@ -121,7 +123,7 @@ def order_json(order: Order, *, with_timeline: bool = False) -> dict:
 
 
 @operation(api, "/orders", "GET", summary="Orders visible to the user (member's, vendor's, or all for admins)",
-           tag="orders", query=LIST_PARAMS,
+           tag="orders", query=LIST_PARAMS, csv=True,
            response={"type": "object", "required": ["results", "total"],
                      "properties": {"results": {"type": "array", "items": ORDER_OUT}, "total": {"type": "integer"}}})
 def list_orders():
@@ -138,6 +140,10 @@ def list_orders():
         if parse_id(vehicle_id) is None:
             raise ValidationFailed("Invalid filter.", {"vehicle_id": "Must be the id of a vehicle."})
         stmt = stmt.where(Order.vehicle_id == parse_id(vehicle_id))
+    if wants_csv():
+        return ORDER_COLUMNS.response("orders.csv", stream_scalars(stmt.options(
+            selectinload(Order.vehicle), selectinload(Order.member), selectinload(Order.vendor),
+            selectinload(Order.created_by)).order_by(Order.id.desc())))
     total = db.session.scalar(stmt.with_only_columns(db.func.count(Order.id)).order_by(None))
     orders = db.session.scalars(
         stmt.options(selectinload(Order.lines), selectinload(Order.vehicle), selectinload(Order.member),

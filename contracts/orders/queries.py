@@ -6,16 +6,20 @@ from decimal import Decimal
 
 from flask import abort, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload
 
+from catalog.listings.models import PriceItem
+from catalog.reviews.models import REVIEWABLE_ORDER_STATES
+from catalog.reviews.queries import ReviewableOrder
 from consortium.context import belongs, current_consortium
 from consortium.models import User
 from contracts.orders import permissions as can
 from contracts.orders import services
 from contracts.orders.forms import ReasonForm
-from contracts.orders.models import Order
+from contracts.orders.models import STATUS_LABELS, Order, OrderLine
 from contracts.performance import parse_terms, period_dates
+from contracts.vehicles.models import Award, award_listing
 from contracts.vehicles.queries import executed_participation
 from marketplace.audit import AuditEvent
 from marketplace.errors import Conflict
@@ -209,3 +213,25 @@ def orders_waiting(user, consortium) -> list[QueueItem]:
             items.append(QueueItem("accept_order", order_title(order), "Accept or decline the order", "order",
                                    order.id, url, order.approved_at or order.created_at))
     return items
+
+
+def reviewable_orders(user, listing) -> list[ReviewableOrder]:
+    """The orders that entitle a member city to review a listing (the catalog's review port, wired in by the
+    application factory): its active or completed orders that include the listing, through a line priced from
+    one of the listing's price items or, for an order paid entirely by its performance terms (no lines),
+    through the vendor's award on the vehicle covering the listing. Oldest first, one query; nobody else's
+    (vendors and the office have none)."""
+    if user.role not in ("buyer", "approver"):
+        return []
+    by_line = exists(select(OrderLine.id).join(PriceItem, PriceItem.id == OrderLine.price_item_id)
+                     .where(OrderLine.order_id == Order.id, PriceItem.listing_id == listing.id))
+    no_lines = ~exists(select(OrderLine.id).where(OrderLine.order_id == Order.id))
+    by_award = exists(select(Award.id).join(award_listing, award_listing.c.award_id == Award.id)
+                      .where(Award.vehicle_id == Order.vehicle_id, Award.vendor_id == Order.vendor_id,
+                             award_listing.c.listing_id == listing.id))
+    orders = db.session.scalars(
+        select(Order).where(Order.member_id == user.organization_id, Order.status.in_(REVIEWABLE_ORDER_STATES),
+                            Order.vendor_id == listing.vendor_id, by_line | (no_lines & by_award))
+        .order_by(Order.id))
+    return [ReviewableOrder(o.id, f"{o.reference}{f' (PO {o.po_number})' if o.po_number else ''}, "
+                                  f"{STATUS_LABELS[o.status].lower()}") for o in orders]

@@ -19,6 +19,7 @@ from consortium.context import belongs, require
 from contracts.orders import permissions as can
 from contracts.orders import queries
 from contracts.orders import services as services
+from contracts.orders.columns import ORDER_COLUMNS
 from contracts.orders.documents import render_purchase_order
 from contracts.orders.forms import ORDER_FORM_SECTIONS, ReasonForm, attach_section_errors, order_form_class
 from contracts.orders.models import ORDER_STATUSES, STATUS_LABELS, Order, implied_pricing_model
@@ -29,6 +30,7 @@ from contracts.vehicles.models import ScheduleItem, Vehicle
 from contracts.vehicles.permissions import can_see_commitments
 from contracts.vehicles.queries import VEHICLE_PANELS
 from marketplace.confirm import check_step, confirmation, reason_error, render_confirmation
+from marketplace.csvexport import stream_scalars
 from marketplace.errors import DomainError, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import parse_id
@@ -64,9 +66,8 @@ PREVIEW_ACTION = "preview"  # the value of the form's "Preview what a period pay
 
 
 
-@bp.route("/orders")
-def order_list():
-    require(True)
+def _filtered_orders():
+    """The orders the page lists, with its filters (status, vehicle), newest change first."""
     stmt = visible_orders_stmt(current_user).options(
         selectinload(Order.vehicle), selectinload(Order.member), selectinload(Order.vendor),
         selectinload(Order.created_by))
@@ -76,7 +77,15 @@ def order_list():
     vehicle_id = request.args.get("vehicle", "")
     if parse_id(vehicle_id) is not None:
         stmt = stmt.where(Order.vehicle_id == parse_id(vehicle_id))
-    orders = db.session.scalars(stmt.order_by(Order.updated_at.desc(), Order.id.desc()).limit(PER_PAGE)).all()
+    return stmt.order_by(Order.updated_at.desc(), Order.id.desc())
+
+
+@bp.route("/orders")
+def order_list():
+    require(True)
+    status = request.args.get("status")
+    vehicle_id = request.args.get("vehicle", "")
+    orders = db.session.scalars(_filtered_orders().limit(PER_PAGE)).all()
     inbox = []
     if current_user.role == "approver":
         inbox = [o for o in db.session.scalars(visible_orders_stmt(current_user).where(
@@ -91,6 +100,12 @@ def order_list():
         .order_by(Vehicle.number)).all()
     return render_template("contracts/orders/list.html", orders=orders, inbox=inbox, statuses=STATUS_LABELS,
                            status=status, vehicle_id=vehicle_id, vehicles=vehicles)
+
+
+@bp.route("/orders/export.csv")
+def order_list_csv():
+    require(True)
+    return ORDER_COLUMNS.response("orders.csv", stream_scalars(_filtered_orders()))
 
 
 def _vehicle_for_ordering(vehicle_id: int) -> Vehicle:

@@ -13,6 +13,17 @@ from consortium.context import belongs, consortium_or_404
 from contracts.vehicles import documents, queries
 from contracts.vehicles import permissions as permissions
 from contracts.vehicles import services as vehicles
+from contracts.vehicles.columns import (
+    MONEY_OUT,
+    ORG_OUT,
+    PARTICIPATION_COLUMNS,
+    PARTICIPATION_IN,
+    PARTICIPATION_OUT,
+    VEHICLE_COLUMNS,
+    money_text,
+    org_json,
+    participation_json,
+)
 from contracts.vehicles.models import (
     ADMIN_FEE_MAX,
     ADMIN_FEE_PLACES,
@@ -24,21 +35,29 @@ from contracts.vehicles.models import (
     RENEWAL_MONTHS_MAX,
     RENEWALS_MAX,
     SCHEDULE_MAX,
-    SPECIAL_TERMS_MAX,
     STATUS_LABELS,
     TITLE_MAX,
     Participation,
     Vehicle,
 )
-from marketplace.api import DATE, DATETIME, ID, PAGE_PARAMS, POSITIVE_MONEY, created, operation, paginate_args
+from marketplace.api import (
+    DATE,
+    DATETIME,
+    ID,
+    PAGE_PARAMS,
+    POSITIVE_MONEY,
+    created,
+    operation,
+    paginate_args,
+    wants_csv,
+)
+from marketplace.csvexport import stream_scalars
 from marketplace.errors import NotFound, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.inputs import REASON_LIMIT
 
 api = Blueprint("vehicles_api", __name__, url_prefix="/api/v1")
 
-_MONEY_OUT = {"type": ["string", "null"], "example": "1000.00"}
-_ORG = {"type": "object", "required": ["id", "name"], "properties": {"id": ID, "name": {"type": "string"}}}
 SCHEDULE_LINE_IN = {
     "type": "object",
     "additionalProperties": False,
@@ -93,15 +112,6 @@ VEHICLE_IN = {"type": "object", "additionalProperties": False,
 VEHICLE_PATCH = {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": _VEHICLE_PROPS,
                  "description": "Draft vehicles only. Absent fields keep their values; when listing_ids changes "
                                 "without price_schedule, lines of listings no longer covered are dropped."}
-PARTICIPATION_IN = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "member_not_to_exceed": {**POSITIVE_MONEY, "type": ["string", "null"],
-                                 "description": "Optional cap on this member's orders; at most the ceiling."},
-        "special_terms": {"type": "string", "maxLength": SPECIAL_TERMS_MAX},
-    },
-}
 REASON_IN = {"type": "object", "additionalProperties": False,
              "properties": {"reason": {"type": "string", "maxLength": REASON_LIMIT}}}
 AMENDMENT_IN = {
@@ -122,31 +132,10 @@ SCHEDULE_LINE_OUT = {
         "discount_pct": {"type": "string", "description": "Discount as a percentage of the list price."},
     },
 }
-PARTICIPATION_OUT = {
-    "type": "object",
-    "required": ["id", "status", "vehicle", "member", "member_not_to_exceed", "special_terms"],
-    "properties": {
-        "id": ID,
-        "status": {"type": "string", "enum": ["requested", "executed", "declined"]},
-        "vehicle": {"type": "object", "properties": {"id": ID, "number": {"type": "string"},
-                                                     "title": {"type": "string"}, "status": {"type": "string"}}},
-        "member": _ORG,
-        "member_not_to_exceed": _MONEY_OUT,
-        "special_terms": {"type": "string"},
-        "committed": {"type": "string"},
-        "remaining": _MONEY_OUT,
-        "requested_by": _ORG,
-        "requested_at": DATETIME,
-        "decided_by": {"oneOf": [_ORG, {"type": "null"}]},
-        "decided_at": {"oneOf": [DATETIME, {"type": "null"}]},
-        "decision_reason": {"type": ["string", "null"]},
-        "addendum_url": {"type": ["string", "null"]},
-    },
-}
 AWARD_OUT = {
     "type": "object", "required": ["id", "vendor", "listing_ids", "price_schedule"],
     "properties": {
-        "id": ID, "vendor": _ORG, "listing_ids": {"type": "array", "items": ID},
+        "id": ID, "vendor": ORG_OUT, "listing_ids": {"type": "array", "items": ID},
         "listings": {"type": "array", "items": {"type": "object", "properties": {
             "id": ID, "title": {"type": "string"}, "status": {"type": "string"}}}},
         "price_schedule": {"type": "array", "items": SCHEDULE_LINE_OUT},
@@ -164,9 +153,9 @@ VEHICLE_OUT = {
         "status": {"type": "string", "enum": list(STATUS_LABELS),
                    "description": "Effective status: an active vehicle past its end date is expired."},
         "status_reason": {"type": ["string", "null"]},
-        "lead_agency": _ORG,
+        "lead_agency": ORG_OUT,
         "awards": {"type": "array", "items": AWARD_OUT},
-        "vendor": {"oneOf": [_ORG, {"type": "null"}],
+        "vendor": {"oneOf": [ORG_OUT, {"type": "null"}],
                    "description": "The vendor of a single-award vehicle; null when it awards several (see awards)."},
         "listing_ids": {"type": "array", "items": ID, "description": "Every award's covered listings."},
         "listings": {"type": "array", "items": {"type": "object", "properties": {
@@ -180,11 +169,11 @@ VEHICLE_OUT = {
             "remaining": {"type": "integer"}}},
         "admin_fee_pct": {"type": "string"},
         "notes": {"type": "string"},
-        "ceiling": {**_MONEY_OUT, "description": "Only for the consortium office and participants; else null."},
-        "committed": {**_MONEY_OUT, "description": "Only for the consortium office and participants; else null."},
-        "remaining": {**_MONEY_OUT, "description": "Only for the consortium office and participants; else null."},
+        "ceiling": {**MONEY_OUT, "description": "Only for the consortium office and participants; else null."},
+        "committed": {**MONEY_OUT, "description": "Only for the consortium office and participants; else null."},
+        "remaining": {**MONEY_OUT, "description": "Only for the consortium office and participants; else null."},
         "participants": {"type": "array", "items": {"type": "object", "properties": {
-            "member": _ORG, "role": {"type": "string", "enum": ["lead_agency", "participant"]},
+            "member": ORG_OUT, "role": {"type": "string", "enum": ["lead_agency", "participant"]},
             "since": {"type": ["string", "null"]}}}},
         "activated_at": {"oneOf": [DATETIME, {"type": "null"}]},
         "terminated_at": {"oneOf": [DATETIME, {"type": "null"}]},
@@ -199,34 +188,6 @@ LIST_OUT = {"type": "object", "required": ["results", "total"], "properties": {
 PARTICIPATIONS_OUT = {"type": "object", "required": ["results"], "properties": {
     "results": {"type": "array", "items": PARTICIPATION_OUT}}}
 STATUS_PARAM = {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUS_LABELS)}}
-
-
-def _money(value) -> str | None:
-    return None if value is None else str(value)
-
-
-def _org(org) -> dict:
-    return {"id": org.id, "name": org.name}
-
-
-def participation_json(p: Participation) -> dict:
-    return {
-        "id": p.id,
-        "status": p.status,
-        "vehicle": {"id": p.vehicle.id, "number": p.vehicle.number, "title": p.vehicle.title,
-                    "status": p.vehicle.effective_status()},
-        "member": _org(p.member),
-        "member_not_to_exceed": _money(p.member_not_to_exceed),
-        "special_terms": p.special_terms or "",
-        "committed": _money(p.committed),
-        "remaining": _money(p.remaining),
-        "requested_by": _org(p.requested_by),
-        "requested_at": p.created_at.isoformat(),
-        "decided_by": _org(p.decided_by) if p.decided_by else None,
-        "decided_at": p.decided_at.isoformat() if p.decided_at else None,
-        "decision_reason": p.decision_reason,
-        "addendum_url": f"/api/v1/participations/{p.id}/addendum.pdf" if p.status == "executed" else None,
-    }
 
 
 def vehicle_json(vehicle: Vehicle, *, see_money: bool, member_id: int | None = None,
@@ -244,8 +205,8 @@ def vehicle_json(vehicle: Vehicle, *, see_money: bool, member_id: int | None = N
         "discount": str(row["discount"]),
         "discount_pct": str(row["discount_pct"]),
     } for row in queries.schedule_rows(vehicle)]
-    participants = [{"member": _org(vehicle.lead_agency), "role": "lead_agency", "since": None}]
-    participants += [{"member": _org(p.member), "role": "participant", "since": p.decided_at.date().isoformat()}
+    participants = [{"member": org_json(vehicle.lead_agency), "role": "lead_agency", "since": None}]
+    participants += [{"member": org_json(p.member), "role": "participant", "since": p.decided_at.date().isoformat()}
                      for p in vehicle.participations if p.status == "executed"]
     data = {
         "id": vehicle.id,
@@ -253,13 +214,13 @@ def vehicle_json(vehicle: Vehicle, *, see_money: bool, member_id: int | None = N
         "title": vehicle.title,
         "status": vehicle.effective_status(),
         "status_reason": vehicle.status_reason,
-        "lead_agency": _org(vehicle.lead_agency),
+        "lead_agency": org_json(vehicle.lead_agency),
         "awards": [{
-            "id": award.id, "vendor": _org(award.vendor), "listing_ids": [x.id for x in award.listings],
+            "id": award.id, "vendor": org_json(award.vendor), "listing_ids": [x.id for x in award.listings],
             "listings": [{"id": x.id, "title": x.title, "status": x.status} for x in award.listings],
             "price_schedule": [line for line in schedule if line["vendor_id"] == award.vendor_id],
         } for award in vehicle.awards],
-        "vendor": _org(vehicle.awards[0].vendor) if len(vehicle.awards) == 1 else None,
+        "vendor": org_json(vehicle.awards[0].vendor) if len(vehicle.awards) == 1 else None,
         "listing_ids": [x.id for x in vehicle.listings],
         "listings": [{"id": x.id, "title": x.title, "status": x.status} for x in vehicle.listings],
         "price_schedule": schedule,
@@ -269,9 +230,9 @@ def vehicle_json(vehicle: Vehicle, *, see_money: bool, member_id: int | None = N
                             "exercised": vehicle.renewals_exercised, "remaining": vehicle.renewals_left},
         "admin_fee_pct": str(vehicle.admin_fee_pct),
         "notes": vehicle.notes or "",
-        "ceiling": _money(vehicle.ceiling) if see_money else None,
-        "committed": _money(vehicle.committed) if see_money else None,
-        "remaining": _money(vehicle.remaining) if see_money else None,
+        "ceiling": money_text(vehicle.ceiling) if see_money else None,
+        "committed": money_text(vehicle.committed) if see_money else None,
+        "remaining": money_text(vehicle.remaining) if see_money else None,
         "participants": participants,
         "activated_at": vehicle.activated_at.isoformat() if vehicle.activated_at else None,
         "terminated_at": vehicle.terminated_at.isoformat() if vehicle.terminated_at else None,
@@ -312,7 +273,7 @@ def _changed_vehicle_response(vehicle: Vehicle, status: int = 200):
 
 
 @operation(api, "/vehicles", "GET", summary="Contract vehicles of the consortium visible to the caller",
-           tag="vehicles", auth=False, query=[STATUS_PARAM, *PAGE_PARAMS], response=LIST_OUT)
+           tag="vehicles", auth=False, query=[STATUS_PARAM, *PAGE_PARAMS], response=LIST_OUT, csv=True)
 def list_vehicles():
     consortium_or_404()
     page, per_page = paginate_args()
@@ -320,6 +281,8 @@ def list_vehicles():
     if status and status not in STATUS_LABELS:
         raise ValidationFailed("Invalid filter.", {"status": "Use one of: " + ", ".join(STATUS_LABELS) + "."})
     stmt = queries.vehicles_listed_for(current_user, status=status)
+    if wants_csv():
+        return VEHICLE_COLUMNS.response("vehicles.csv", stream_scalars(stmt.options(*queries.SUMMARY_OPTIONS)))
     total = queries.count(stmt)
     items = list(db.session.scalars(
         stmt.options(*queries.DETAIL_OPTIONS).limit(per_page).offset((page - 1) * per_page)))
@@ -418,7 +381,8 @@ def request_participation(vehicle_id, data):
 @operation(api, "/participations", "GET",
            summary="Participation: every request for admins, the caller's city's for member staff",
            tag="participation", query=[{"name": "status", "in": "query", "schema": {
-               "type": "string", "enum": ["requested", "executed", "declined"]}}], response=PARTICIPATIONS_OUT)
+               "type": "string", "enum": ["requested", "executed", "declined"]}}], response=PARTICIPATIONS_OUT,
+           csv=True)
 def list_participations():
     _participant_or_404()
     if not permissions.can_list_participations(current_user):
@@ -427,6 +391,8 @@ def list_participations():
     if status and status not in PARTICIPATION_LABELS:
         raise ValidationFailed("Invalid filter.", {"status": "Use requested, executed or declined."})
     stmt = queries.participations_stmt(current_user, status)
+    if wants_csv():
+        return PARTICIPATION_COLUMNS.response("participations.csv", stream_scalars(stmt))
     return jsonify({"results": [participation_json(p) for p in db.session.scalars(stmt.limit(500))]})
 
 
@@ -450,9 +416,6 @@ def _decision_op(rule: str, name: str, summary: str, step: str, action, body: di
                      response=PARTICIPATION_OUT)(view)
 
 
-_decision_op("/participations/<int:participation_id>/approve", "approve_participation",
-             "Approve a request: the participating addendum is executed (consortium admins)",
-             "approve", vehicles.approve_participation, REASON_IN)
 _decision_op("/participations/<int:participation_id>/decline", "decline_participation",
              "Decline a request to join, with the reason the member sees (consortium admins)",
              "decline", vehicles.decline_participation, REASON_REQUIRED_IN)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from consortium.models import Consortium
 from contracts.vehicles.models import Participation, Vehicle
 from contracts.vehicles.queries import DETAIL_OPTIONS, schedule_rows
+from contracts.vehicles.signing.queries import signing_summary
 from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.pdf import render_pdf
@@ -34,4 +35,5 @@ def render_addendum(participation: Participation) -> bytes:
         consortium=db.session.get(Consortium, participation.consortium_id),
         rows=schedule_rows(vehicle),
         status=vehicle.effective_status(),
+        signing=signing_summary(participation),
     )

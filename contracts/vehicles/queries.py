@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from catalog.listings.models import Listing, PriceItem
@@ -23,6 +23,7 @@ from consortium.permissions import is_office_of
 from contracts.vehicles import models
 from contracts.vehicles import permissions as can
 from contracts.vehicles.models import STATUS_LABELS, Award, Participation, ScheduleItem, Vehicle, award_listing
+from contracts.vehicles.signing.models import Signature
 from marketplace import transitions
 from marketplace.extensions import db
 from marketplace.formats import money
@@ -438,15 +439,18 @@ def terminate_vehicle_consequences(vehicle: Vehicle) -> list[str]:
 
 @provider
 def participation_requests(user, consortium) -> list[QueueItem]:
-    """The office decides on members' requests to join a vehicle (one query, whatever their number)."""
+    """The office countersigns (or declines) members' requests to join a vehicle once the member's approver
+    has signed: before that it is the member's turn (one query, whatever their number)."""
     if not is_office_of(user, consortium.id):
         return []
+    member_signed = exists(select(Signature.id).where(
+        Signature.participation_id == Participation.id, Signature.role == "member", Signature.voided_at.is_(None)))
     rows = db.session.scalars(
         select(Participation).join(Participation.vehicle).join(Participation.member)
-        .where(Participation.consortium_id == consortium.id, Participation.status == "requested")
+        .where(Participation.consortium_id == consortium.id, Participation.status == "requested", member_signed)
         .options(contains_eager(Participation.vehicle), contains_eager(Participation.member))).all()
     return [QueueItem("approve_participation", f"{p.member.name} — to join {p.vehicle.number} {p.vehicle.title}",
-                      "Approve or decline the request to join", "participation", p.id,
+                      "Countersign or decline the request to join", "participation", p.id,
                       url_for("vehicles.participation", consortium_slug=consortium.slug, participation_id=p.id),
                       p.created_at)
             for p in rows if can.can_approve_participation(user, p)]

@@ -4,8 +4,8 @@ The lifecycles are the tables below; `marketplace.transitions.run` executes ever
 state check, permission predicate, side effects, audit event). The vehicle: `activate` (draft → active,
 once complete and consistent), `renew` (active stays active, the end date moves), `terminate` (active →
 terminated, with a reason; pending requests to join are declined). "Expired" is never stored: it is
-derived from the end date (`Vehicle.effective_status`). Participation: the office `approve`s (requested
-→ executed) or `decline`s (requested → declined, with the reason the member sees).
+derived from the end date (`Vehicle.effective_status`). Participation (`contracts.vehicles.signing`): the member
+`sign`s, the office countersigns (`approve`, → executed) or `decline`s; `edit_terms` voids the signatures.
 
 Services take the acting user explicitly, validate through `contracts.vehicles.validation`, flush, and
 never commit. Rows are locked vehicle first, then participation (as the order services do), so two
@@ -33,6 +33,8 @@ from contracts.vehicles.models import (
     ScheduleItem,
     Vehicle,
 )
+from contracts.vehicles.signing import effects as signing
+from contracts.vehicles.signing import permissions as signing_can
 from contracts.vehicles.validation import (
     AWARD_FIELDS,
     NUMBER_TAKEN,
@@ -249,9 +251,15 @@ PARTICIPATION_LIFECYCLE = Lifecycle(
     model=Participation, noun="request to join", states=PARTICIPATION_STATUSES, object_type="participation",
     state_labels={"requested": "awaiting a decision"},
     transitions=(
+        transition("sign", {"requested"}, None, signing_can.can_sign_participation, audit.PARTICIPATION_SIGNED,
+                   "signed", reason="none", effects=(_vehicle_still_open, signing.member_signs),
+                   denied=signing_can.MEMBER_SIGNS),
+        transition("edit_terms", {"requested"}, None, signing_can.can_edit_participation_terms,
+                   audit.PARTICIPATION_TERMS_EDITED, "edited", reason="none", effects=(signing.change_terms,),
+                   audit_after=participation_content, denied=signing_can.TERMS_EDITORS),
         transition("approve", {"requested"}, "executed", can.can_approve_participation, "participation.executed",
-                   "approved", effects=(_vehicle_still_open, _stamp_decision), audit_after=participation_content,
-                   denied=OFFICE_DECIDES),
+                   "approved", effects=(_vehicle_still_open, signing.office_countersigns, _stamp_decision),
+                   audit_after=participation_content, denied=OFFICE_DECIDES),
         transition("decline", {"requested"}, "declined", can.can_decline_participation, "participation.declined",
                    "declined", reason="required", reason_message="Give a reason: the member sees it.",
                    effects=(_stamp_decision,), audit_after=participation_content, denied=OFFICE_DECIDES),
@@ -444,11 +452,12 @@ def request_participation(vehicle: Vehicle, data: dict, *, actor: User) -> Parti
     return participation
 
 
-def approve_participation(participation: Participation, *, actor: User, reason: str | None = None) -> Participation:
-    """The consortium office executes the participating addendum: the member may then buy under the
-    vehicle. Records who signed for the consortium and when."""
+def approve_participation(participation: Participation, *, actor: User, signature: dict | None = None,
+                          reason: str | None = None) -> Participation:
+    """The office countersigns (`signature`: name, title, authority) what the member signed: executed."""
     transitions.lock(Vehicle, participation.vehicle_id)  # vehicle before participation, like every writer
-    return transitions.run(PARTICIPATION_LIFECYCLE, participation, "approve", actor=actor, reason=reason)
+    return transitions.run(PARTICIPATION_LIFECYCLE, participation, "approve", actor=actor, reason=reason,
+                           signature=signature)
 
 
 def decline_participation(participation: Participation, *, actor: User, reason: str | None) -> Participation:

@@ -374,8 +374,8 @@ def join(vehicle_id: int):
                 form.attach_errors(err.fields)
             else:
                 db.session.commit()
-                flash(f"Request to join {vehicle.number} sent. The consortium office will review it; once approved "
-                      "you can download the participating addendum.", "success")
+                flash(f"Request to join {vehicle.number} sent. Sign the participating addendum now; once the "
+                      "consortium office countersigns it, you can download it.", "success")
                 return redirect(url_for("vehicles.participation", participation_id=participation.id))
     return render_template("contracts/vehicles/join.html", vehicle=vehicle, form=form,
                            rows=queries.schedule_rows(vehicle)), status
@@ -416,12 +416,6 @@ def _decision(participation_id: int, step: str, action, message: str, *, confirm
     db.session.commit()
     flash(message.format(member=item.member.name, number=item.vehicle.number), "success")
     return redirect(url_for("vehicles.participations"))
-
-
-@bp.route("/participations/<int:participation_id>/approve", methods=["POST"])
-def approve(participation_id: int):
-    return _decision(participation_id, "approve", vehicles.approve_participation,
-                     "{member}'s participating addendum to {number} is executed.")
 
 
 def _decline_page(item: Participation):

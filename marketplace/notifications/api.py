@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from marketplace.api import ID, PAGE_PARAMS, operation, paginate_args
+from marketplace.api import ID, PAGE_PARAMS, operation, paginate_args, wants_csv
+from marketplace.csvexport import Columns, stream_scalars
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
 from marketplace.notifications import services
@@ -31,6 +32,11 @@ PREFERENCES = {
                              "properties": {kind: {"type": "boolean", "description": label}
                                             for kind, label in KINDS.items()}}},
 }
+NOTIFICATION_COLUMNS = Columns(
+    ("created_at", lambda n: n.created_at), ("kind", lambda n: n.kind), ("subject", lambda n: n.subject),
+    ("object_type", lambda n: n.object_type), ("object_id", lambda n: n.object_id), ("url", lambda n: n.link),
+    ("read_at", lambda n: n.read_at), ("email_status", lambda n: n.email_status),
+)
 UNREAD_PARAM = {"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]},
                 "description": "1: only unread notifications"}
 
@@ -46,12 +52,15 @@ def notification_json(note: Notification) -> dict:
            tag="notifications", query=[UNREAD_PARAM, *PAGE_PARAMS], response={
                "type": "object", "required": ["results", "unread"],
                "properties": {"results": {"type": "array", "items": NOTIFICATION_OUT},
-                              "unread": {"type": "integer"}, "page": {"type": "integer"}}})
+                              "unread": {"type": "integer"}, "page": {"type": "integer"}}}, csv=True)
 def list_notifications():
     unread = request.args.get("unread", "0")
     if unread not in ("0", "1"):
         raise ValidationFailed("Invalid unread.", {"unread": "Must be 0 or 1."})
     page, per_page = paginate_args()
+    if wants_csv():
+        return NOTIFICATION_COLUMNS.response("notifications.csv", stream_scalars(
+            services.inbox_stmt(current_user, unread_only=unread == "1")))
     stmt = services.inbox_stmt(current_user, unread_only=unread == "1").limit(per_page).offset((page - 1) * per_page)
     return jsonify({"results": [notification_json(n) for n in db.session.scalars(stmt)],
                     "unread": services.unread_count(current_user), "page": page})

@@ -21,6 +21,8 @@ KINDS: dict[str, str] = {
     "vehicle_ending": "A contract vehicle is about to end",
     "rfi": "Requests for information: new ones in your categories, responses to yours, cancellations",
     "rfq": "Requests for quotes under a multi-award vehicle: new ones, closes, awards and cancellations",
+    "review": "A review of your listing was published",
+    "sales_report": "Quarterly sales reports: opened, due soon, late, returned or accepted",
 }
 
 SWITCHABLE = tuple(KINDS)

@@ -29,6 +29,8 @@ C = "/c/<consortium_slug>"
 
 CASES = [
     case("GET", f"{C}/catalog", "/c/gpsr/catalog?q=lighting", anon=200, buyer=200, vendor=200, admin=200, other=200),
+    case("GET", f"{C}/catalog/export.csv", "/c/gpsr/catalog/export.csv?q=lighting", anon=200, buyer=200, vendor=200,
+         admin=200, other=200),
     case("GET", f"{C}/listings/<int:listing_id>", "/c/gpsr/listings/{id}", setup=_published,
          anon=200, buyer=200, vendor=200, admin=200, other=200),
     case("GET", f"{C}/listings/<int:listing_id>", "/c/gpsr/listings/{id}?draft", setup=_draft,
@@ -39,6 +41,8 @@ CASES = [
          anon=302, buyer=403, vendor=200, admin=200, other=404),
     case("GET", f"{C}/vendor/listings", "/c/gpsr/vendor/listings", anon=302, buyer=403, vendor=200, admin=403,
          other=404),
+    case("GET", f"{C}/vendor/listings/export.csv", "/c/gpsr/vendor/listings/export.csv", anon=302, buyer=403,
+         vendor=200, admin=403, other=404),
     case("GET", f"{C}/listings/new", "/c/gpsr/listings/new", anon=302, buyer=403, vendor=200, admin=403, other=404),
     case("POST", f"{C}/listings/new", "/c/gpsr/listings/new", data=FORM,
          anon=302, buyer=403, vendor=302, admin=403, other=404),
@@ -64,6 +68,8 @@ CASES = [
     case("POST", f"{C}/listings/<int:listing_id>/reinstate", "/c/gpsr/listings/{id}/reinstate", setup=_suspended,
          data={"reason": "Fixed"}, anon=404, buyer=404, vendor=403, admin=302, other=404),
     case("GET", f"{C}/review", "/c/gpsr/review", anon=302, buyer=403, vendor=403, admin=200, other=404),
+    case("GET", f"{C}/review/export.csv", "/c/gpsr/review/export.csv", anon=302, buyer=403, vendor=403, admin=200,
+         other=404),
     case("GET", f"{C}/review/<int:listing_id>", "/c/gpsr/review/{id}", setup=_submitted,
          anon=404, buyer=404, vendor=403, admin=200, other=404),
     # API

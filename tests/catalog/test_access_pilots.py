@@ -55,6 +55,10 @@ CASES = [
          anon=302, buyer=200, vendor=200, admin=200, other=404),
     case("GET", "/c/<consortium_slug>/pilots", "/c/gpsr/pilots?category=nowhere",
          anon=302, buyer=400, vendor=400, admin=400, other=404),
+    case("GET", "/c/<consortium_slug>/pilots/export.csv", "/c/gpsr/pilots/export.csv?status=verified",
+         anon=302, buyer=200, vendor=200, admin=200, other=404),
+    case("GET", "/c/<consortium_slug>/pilots/export.csv", "/c/gpsr/pilots/export.csv?category=nowhere",
+         anon=302, buyer=400, vendor=400, admin=400, other=404),
     # recording
     case("GET", "/c/<consortium_slug>/pilots/new", "/c/gpsr/pilots/new",
          anon=302, buyer=200, vendor=403, admin=403, other=404),

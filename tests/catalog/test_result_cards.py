@@ -179,7 +179,7 @@ def test_the_page_sorts_by_lowest_price_and_offers_relevance_only_with_a_query(c
     html = client.get("/c/gpsr/catalog").get_data(as_text=True)
     sort = html.split('data-testid="sort"', 1)[1].split("</nav>", 1)[0]
     assert 'aria-current="true">Newest<' in sort and "Lowest price" in sort and "Relevance" not in sort
-    assert "rating" not in sort.lower()  # no reviews yet
+    assert "Highest rated" in sort  # published reviews order the catalog too
     with_query = client.get("/c/gpsr/catalog?q=lighting").get_data(as_text=True)
     assert 'aria-current="true">Relevance<' in with_query.split('data-testid="sort"', 1)[1].split("</nav>")[0]
     # a sort the page does not know is the default one, not an error
@@ -224,8 +224,7 @@ def test_api_sorts_and_pages_stay_consistent(client):
 
 
 @pytest.mark.parametrize("sort, message", [
-    ("rating", "Sorting by rating is not available yet: listings have no reviews. Use relevance, price or newest."),
-    ("cheapest", "Use relevance, price or newest."),
+    ("cheapest", "Use relevance, price, newest or rating."),
 ])
 def test_api_refuses_an_unknown_sort(client, sort, message):
     response = client.get(f"/api/v1/listings?consortium=gpsr&sort={sort}")
@@ -236,7 +235,7 @@ def test_api_refuses_an_unknown_sort(client, sort, message):
 def test_openapi_declares_the_sort(client):
     document = client.get("/api/v1/openapi.json").get_json()
     params = {p["name"]: p for p in document["paths"]["/api/v1/listings"]["get"]["parameters"]}
-    assert params["sort"]["schema"]["enum"] == ["relevance", "price", "newest"]
+    assert params["sort"]["schema"]["enum"] == ["relevance", "price", "newest", "rating"]
 
 
 # --- cost ------------------------------------------------------------------------------------------------

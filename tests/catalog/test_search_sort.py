@@ -57,11 +57,11 @@ def test_relevance_is_the_default_with_a_query_and_the_others_still_apply(engine
     assert engine.search(1, "lighting", sort="newest").ids == [3, 1, 2]
 
 
-@pytest.mark.parametrize("junk", ["rating", "PRICE", "", None, 7, ["price"], "\x00"])
+@pytest.mark.parametrize("junk", ["stars", "RATING", "PRICE", "", None, 7, ["price"], "\x00"])
 def test_anything_else_is_the_default_order(engine, junk):
     assert engine.search(1, sort=junk).sort == "newest"
     assert engine.search(1, "lighting", sort=junk).sort == "relevance"
-    assert sort_order(junk, "") == "newest" and set(SORTS) == {"relevance", "price", "newest"}
+    assert sort_order(junk, "") == "newest" and set(SORTS) == {"relevance", "price", "newest", "rating"}
 
 
 @pytest.mark.parametrize("sort", SORTS)

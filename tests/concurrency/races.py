@@ -180,14 +180,15 @@ ORDER_RACES = [
 # participation -----------------------------------------------------------------------------------------
 
 def _fresh_request(market: Market, shared: dict, number: int) -> dict:
-    """Tempe asks to join a new vehicle (one request per member and vehicle)."""
+    """Tempe asks to join a new vehicle (one request per member and vehicle) and signs the addendum."""
     vehicle = market.vehicle(shared["listing"], tempe_joins=False)
-    return {**market.participation(vehicle), "vehicle_id": vehicle["id"]}
+    return {**market.participation(vehicle, "signed"), "vehicle_id": vehicle["id"]}
 
 
+COUNTERSIGN = {"title": "Executive Director", "authority": "Board delegation of 12 Jan 2026"}
 PARTICIPATION_RACES = [
     Race(name="office approves vs declines", noun="participations",
-         steps=(Step("approve", ADMIN, {"reason": "Welcome."}),
+         steps=(Step("approve", ADMIN, {**COUNTERSIGN, "reason": "Welcome."}),
                 Step("decline", ADMIN, {"reason": "The ceiling is nearly used up."})),
          happened={"approve": ("approved", "executed"), "decline": DECLINED},
          after={"approve": "executed", "decline": "declined"},

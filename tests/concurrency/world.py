@@ -132,12 +132,17 @@ class Market:
         return vehicle
 
     def participation(self, vehicle: dict, status: str = "requested") -> dict:
-        """Tempe asks to join `vehicle` (with a member not-to-exceed); the office approves if asked."""
+        """Tempe asks to join `vehicle` (with a member not-to-exceed); signs the addendum and the office
+        countersigns it, as far as `status` says (requested, signed, executed)."""
         joined = self.post(f"/api/v1/vehicles/{vehicle['id']}/participations", APPROVER,
                            {"member_not_to_exceed": TEMPE_LIMIT}, 201)
+        if status in ("signed", "executed"):  # "signed": by Tempe, awaiting the office's countersignature
+            joined = self.post(f"/api/v1/participations/{joined['id']}/sign", APPROVER,
+                               {"title": "City Manager", "authority": "Resolution 2026-14"})
         if status == "executed":
-            joined = self.post(f"/api/v1/participations/{joined['id']}/approve", ADMIN, {"reason": "Welcome."})
-        assert joined["status"] == status, joined
+            joined = self.post(f"/api/v1/participations/{joined['id']}/approve", ADMIN,
+                               {"title": "Director", "authority": "Board delegation", "reason": "Welcome."})
+        assert joined["status"] == ("requested" if status == "signed" else status), joined
         return joined
 
     def _organization(self, name: str) -> int:

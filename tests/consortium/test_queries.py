@@ -33,4 +33,4 @@ def test_admin_pages_do_not_grow_with_people_or_members(app, client, login, coun
     for url in urls:
         assert large[url] <= small[url], f"{url}: {small[url]} queries with few people, {large[url]} with many"
         # a fixed bound: the home page's work queue asks each lifecycle's provider once (a query or two each)
-        assert large[url] <= 18, f"{url} issues {large[url]} queries"
+        assert large[url] <= 22, f"{url} issues {large[url]} queries"  # the home page: one or two per queue kind

@@ -12,6 +12,7 @@ from consortium.models import Consortium
 from contracts.vehicles import models as vehicle_models
 from contracts.vehicles import services as vehicles
 from contracts.vehicles.models import Participation, Vehicle
+from contracts.vehicles.signing.demo import execute_signed
 from marketplace.extensions import db
 from tests.catalog.factories import make_listing
 from tests.conftest import consortium, org, user
@@ -88,7 +89,12 @@ def make_participation(vehicle: Vehicle, status: str = "requested", approver: st
     slug = db.session.get(Consortium, vehicle.consortium_id).slug
     admin = db.session.merge(user(f"admin@{slug}.example"))
     if status == "executed":
-        vehicles.approve_participation(participation, actor=admin)
+        execute_signed(participation, approver=actor, admin=admin)
     elif status == "declined":
         vehicles.decline_participation(participation, actor=admin, reason="The ceiling is nearly used up.")
     return participation
+
+
+# Bodies of the member's signature and the office's countersignature (pages and API take the same fields).
+SIGN = {"title": "City Manager", "authority": "Council resolution 2026-14, delegated authority up to $250,000"}
+COUNTERSIGN = {"title": "Executive Director", "authority": "Board delegation of 12 Jan 2026"}

@@ -62,6 +62,8 @@ CASES = [
     case("GET", f"{C}/financing/<int:instrument_id>/schedule.csv", "/c/gpsr/financing/{instrument}/schedule.csv",
          setup=_instrument(LOAN), anon=302, buyer=200, vendor=200, admin=200, other=404),
     case("GET", f"{C}/funds", "/c/gpsr/funds", anon=302, buyer=200, vendor=403, admin=200, other=404),
+    case("GET", f"{C}/funds/export.csv", "/c/gpsr/funds/export.csv", anon=302, buyer=200, vendor=403, admin=200,
+         other=404),
     case("POST", f"{C}/funds", "/c/gpsr/funds", data={"name": "A new fund"},
          anon=302, buyer=403, approver=302, vendor=403, admin=302, other=404),
     case("GET", f"{C}/funds/<int:fund_id>", FUND, setup=_fund, anon=302, buyer=200, vendor=404, admin=200, other=404),

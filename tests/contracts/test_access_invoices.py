@@ -63,6 +63,8 @@ CASES = [
     case("POST", f"{C}/orders/<int:order_id>/revenue-invoices", "/c/gpsr/orders/{order}/revenue-invoices",
          setup=_revenue_order, data={"number": "", "issued_on": TODAY, "period": "period-1", "amount": "1.00"},
          anon=302, buyer=400, vendor=403, admin=403, other=404),
+    case("GET", f"{C}/orders/<int:order_id>/invoices/export.csv", "/c/gpsr/orders/{order}/invoices/export.csv",
+         setup=SUBMITTED, anon=302, buyer=200, vendor=200, admin=200, other=404),
     case("GET", f"{C}/invoices/<int:invoice_id>", INVOICE_URL, setup=SUBMITTED,
          anon=302, buyer=200, vendor=200, admin=200, other=404),
     case("POST", f"{C}/invoices/<int:invoice_id>/approve", INVOICE_URL + "/approve", setup=SUBMITTED,

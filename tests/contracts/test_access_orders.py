@@ -32,6 +32,8 @@ FORM = {"po_number": "PO-9", "lines-0-price_item_id": "0", "lines-0-quantity": "
 
 CASES = [
     case("GET", f"{C}/orders", "/c/gpsr/orders", anon=302, buyer=200, vendor=200, admin=200, other=404),
+    case("GET", f"{C}/orders/export.csv", "/c/gpsr/orders/export.csv?status=draft", anon=302, buyer=200,
+         vendor=200, admin=200, other=404),
     case("GET", f"{C}/vehicles/<int:vehicle_id>/orders/new", "/c/gpsr/vehicles/{vehicle}/orders/new", setup=_vehicle,
          anon=302, buyer=200, vendor=403, admin=403, other=404),
     case("POST", f"{C}/vehicles/<int:vehicle_id>/orders/new", "/c/gpsr/vehicles/{vehicle}/orders/new",

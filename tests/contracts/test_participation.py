@@ -19,7 +19,7 @@ from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.templating import when
 from tests.conftest import consortium, fetch, org, user
-from tests.contracts.factories import make_participation, make_vehicle
+from tests.contracts.factories import COUNTERSIGN, SIGN, make_participation, make_vehicle
 
 DEMO = "GPSR-2026-001"
 
@@ -74,11 +74,12 @@ def test_done_means_journey_through_the_pages(client, login):
     assert participation.status == "requested" and participation.member_not_to_exceed == 300000
     assert client.get(f"/c/gpsr/participations/{participation.id}/addendum.pdf").status_code == 409
 
-    # The admin approves.
+    # Tempe's approver signs, then the admin countersigns.
+    assert client.post(f"/c/gpsr/participations/{participation.id}/sign", data=SIGN).status_code == 302
     login("admin@gpsr.example")
     queue = _text(client.get("/c/gpsr/participations"))
     assert "Tempe" in queue and "GPSR-2026-020" in queue and "$300,000.00" in queue
-    assert client.post(f"/c/gpsr/participations/{participation.id}/approve").status_code == 302
+    assert client.post(f"/c/gpsr/participations/{participation.id}/approve", data=COUNTERSIGN).status_code == 302
     executed = fetch(select(Participation).where(Participation.id == participation.id))
     assert executed.status == "executed" and executed.decided_by_id is not None and executed.decided_at is not None
 
@@ -139,7 +140,10 @@ def test_done_means_journey_through_the_api(app, client, api_token):
     participation = request.get_json()
     assert participation["status"] == "requested" and participation["addendum_url"] is None
     assert client.get(f"/api/v1/participations/{participation['id']}/addendum.pdf", headers=tempe).status_code == 409
-    approved = client.post(f"/api/v1/participations/{participation['id']}/approve", headers=admin).get_json()
+    signed = client.post(f"/api/v1/participations/{participation['id']}/sign", json=SIGN, headers=tempe)
+    assert signed.status_code == 200 and signed.get_json()["signing"]["signatures"][0]["name"] == "Tempe Champion"
+    approved = client.post(f"/api/v1/participations/{participation['id']}/approve", json=COUNTERSIGN,
+                           headers=admin).get_json()
     assert approved["status"] == "executed" and approved["decided_by"]["name"] == "GPSR Program Office"
     seen = client.get(f"/api/v1/vehicles/{vehicle['id']}", headers=tempe).get_json()
     assert seen["viewer"]["can_buy_under"] is True and seen["remaining"] == "2000000.00"
@@ -173,9 +177,9 @@ def test_addendum_pdf_carries_every_term(app, client, login):
                      "Central management system", "$2,250.00", "Lighting as a service", "$8.55",
                      "Solar pathway light", "$1,125.00", "Member not-to-exceed $400,000.00",
                      "Tempe's standard certificate of insurance requirements apply", "1.5% of each order",
-                     "Signed: Tempe Champion", "Signed: GPSR Program Office",
-                     f"Date: {when(participation.created_at, 'America/Phoenix')}",
-                     f"Date executed: {when(participation.decided_at, 'America/Phoenix')}"):
+                     "Signed: Tempe Champion", "Signed: GPSR Program Office", "Title: City Manager",
+                     "Authority: Council resolution 2026-14, delegated authority up to $250,000",
+                     f"Date: {when(participation.decided_at, 'America/Phoenix')}"):
         assert expected in text, expected
 
 
@@ -327,12 +331,15 @@ def test_every_decision_is_audited_in_the_same_transaction(app, client, api_toke
         db.session.commit()
     made = client.post(f"/api/v1/vehicles/{vehicle_id}/participations", json={"special_terms": "Net 30"},
                        headers=api_token("approver@mesa.example")).get_json()
-    client.post(f"/api/v1/participations/{made['id']}/approve", json={"reason": "Budget confirmed."},
+    client.post(f"/api/v1/participations/{made['id']}/sign", json=SIGN, headers=api_token("approver@mesa.example"))
+    client.post(f"/api/v1/participations/{made['id']}/approve", json={**COUNTERSIGN, "reason": "Budget confirmed."},
                 headers=api_token("admin@gpsr.example"))
     with app.app_context():
         rows = db.session.execute(select(AuditEvent.action, AuditEvent.reason).where(
             AuditEvent.object_type == "participation", AuditEvent.object_id == made["id"])).all()
-    assert dict(rows) == {"participation.requested": None, "participation.executed": "Budget confirmed."}
+    assert dict(rows) == {"participation.requested": None, "participation.executed": "Budget confirmed.",
+                          "participation.signed": f"Signed by Mesa Champion, City Manager. Authority: "
+                                                  f"{SIGN['authority']}"}
 
 
 # --- lost races: the loser gets 409 with what happened, who did it and when ---------------------------
@@ -356,12 +363,14 @@ def test_approve_after_a_decline_answers_409_with_who_declined_in_the_api_and_th
     assert re.fullmatch(LOST.format(done="declined", step="approved"), lost.get_json()["error"]["message"])
     assert fetch(select(Participation.status).where(Participation.id == first)) == "declined"
 
+    login("approver@scottsdale.example")
+    assert client.post(f"/c/gpsr/participations/{second}/sign", data=SIGN).status_code == 302
     login("admin@gpsr.example")
-    assert client.post(f"/c/gpsr/participations/{second}/approve").status_code == 302
+    assert client.post(f"/c/gpsr/participations/{second}/approve", data=COUNTERSIGN).status_code == 302
     lost = client.post(f"/c/gpsr/participations/{second}/decline", data={"reason": "Too late."})
     assert lost.status_code == 409  # the request's own page, with the sentence
     assert re.search(LOST.format(done="approved", step="declined"), _text(lost))
-    assert "Approve and execute the addendum" not in _text(lost)  # nothing left to decide
+    assert "Countersign and execute the addendum" not in _text(lost)  # nothing left to decide
     assert fetch(select(Participation.status).where(Participation.id == second)) == "executed"
     events = fetch(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.object_type == "participation", AuditEvent.object_id.in_([first, second]),

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from catalog.listings.models import Listing, ListingRevision, PriceItem
 from catalog.pilots.models import Pilot
+from catalog.reviews.models import Review
 from consortium.models import ApiToken, Organization, Supplier, User
 from consortium.planning.models import Need, PriorityRound
 from contracts.finance import services as finance_services
@@ -26,10 +27,12 @@ from contracts.observations.models import Observation
 from contracts.orders import services as order_services
 from contracts.orders.models import COMMITTED_STATUSES, Order, OrderLine
 from contracts.performance import TermsError, not_to_exceed, parse_terms
+from contracts.reporting.models import SalesReport
 from contracts.sourcing.models import Interest, Rfi, RfiResponse
 from contracts.sourcing.rfqs.models import Quote, Rfq
 from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
 from marketplace.audit import AuditEvent
+from marketplace.documents.models import Document
 from marketplace.extensions import db
 
 ZERO = Decimal("0")
@@ -58,6 +61,9 @@ AUDITED = {
     "rfi_response": RfiResponse,
     "rfq": Rfq,
     "quote": Quote,
+    "sales_report": SalesReport,
+    "document": Document,
+    "review": Review,
 }
 
 

@@ -34,16 +34,19 @@ from sqlalchemy import select
 import marketplace.app  # noqa: F401 - importing the factory registers every domain's operations
 from catalog.listings.models import Listing, PriceItem
 from catalog.pilots.models import Pilot
+from catalog.reviews.models import Review
 from consortium.models import Organization
 from consortium.planning.models import Need, PriorityRound
 from contracts.finance.models import FinancingInstrument, Fund
 from contracts.invoices.models import Invoice
 from contracts.observations.models import Observation
 from contracts.orders.models import Order
+from contracts.reporting.models import SalesReport
 from contracts.sourcing.models import Rfi, RfiResponse
 from contracts.sourcing.rfqs.models import Rfq
 from contracts.vehicles.models import Participation, ScheduleItem, Vehicle
 from marketplace.api import build_openapi
+from marketplace.documents.models import Document
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import notify
@@ -91,7 +94,17 @@ ACTORS = {
 PATH_POOLS = {"listing_id": "listing", "pilot_id": "pilot", "order_id": "order", "observation_id": "observation",
               "vehicle_id": "vehicle", "participation_id": "participation", "invoice_id": "invoice",
               "notification_id": "notification", "fund_id": "fund", "instrument_id": "instrument",
-              "need_id": "need", "round_id": "round", "rfi_id": "rfi", "rfq_id": "rfq"}
+              "need_id": "need", "round_id": "round", "rfi_id": "rfi", "rfq_id": "rfq",
+              "report_id": "sales_report", "review_id": "review", "document_id": "document", "org_id": "vendor"}
+# A document's owner is named by the path's first word: /api/v1/<owner>/{owner_id}/documents.
+OWNER_POOLS = {"listings": "listing", "pilots": "pilot", "vehicles": "vehicle", "participations": "participation",
+               "orders": "order", "observations": "observation", "rfis": "rfi", "needs": "need"}
+
+
+def _path_pools(path: str) -> dict[str, str]:
+    """Which pool each of the path's parameters draws from."""
+    owner = path.removeprefix("/api/v1/").split("/", 1)[0]
+    return {**PATH_POOLS, **({"owner_id": OWNER_POOLS[owner]} if owner in OWNER_POOLS else {})}
 BODY_POOLS = {"listing_id": "published_listing", "vehicle_id": "vehicle", "price_item_id": "price_item",
               "lead_agency_id": "member", "vendor_id": "vendor", "need_id": "need", "response_id": "rfi_response"}
 ORDER_BODIES = ("/api/v1/orders", "/api/v1/orders/{order_id}")
@@ -135,6 +148,9 @@ def _pools() -> dict[str, list[int]]:
         "rfi": ids(select(Rfi.id).order_by(Rfi.status != "open", Rfi.id)),
         "rfi_response": ids(select(RfiResponse.id).order_by(RfiResponse.id)),
         "rfq": ids(select(Rfq.id).order_by(Rfq.status != "open", Rfq.id)),
+        "sales_report": ids(select(SalesReport.id).order_by(SalesReport.id)),
+        "review": ids(select(Review.id).order_by(Review.id)),
+        "document": ids(select(Document.id).order_by(Document.id)),
     }
 
 
@@ -178,6 +194,7 @@ def test_operation_withstands_fuzzing(app, api_schema, fuzz_world, _transaction,
     step = path.removeprefix("/api/v1")
     actors = ACTORS.get(step, ACTORS.get(step.rsplit("/", 1)[-1], [])) if method != "GET" else []
     roles = 3 * actors + ROLES
+    path_pools = _path_pools(path)
     operation = api_schema[path][method]
     strategies = [operation.as_strategy(generation_mode=GenerationMode.POSITIVE)]
     if operation.body or operation.path_parameters or operation.query or method != "GET":
@@ -198,8 +215,8 @@ def test_operation_withstands_fuzzing(app, api_schema, fuzz_world, _transaction,
         case = data.draw(strategies[data.draw(st.sampled_from(MODES[:len(strategies) + 1]), label="mode")])
         role = data.draw(st.sampled_from(roles), label="role")
         for name in list(case.path_parameters or {}):
-            if name in PATH_POOLS and data.draw(st.integers(0, 4), label=f"generated {name}") < 4:
-                case.path_parameters[name] = data.draw(st.sampled_from(pools[PATH_POOLS[name]]), label=name)
+            if name in path_pools and data.draw(st.integers(0, 4), label=f"generated {name}") < 4:
+                case.path_parameters[name] = data.draw(st.sampled_from(pools[path_pools[name]]), label=name)
         headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
         consortium = data.draw(st.sampled_from(CONSORTIA), label="consortium")
         if consortium is not None:
@@ -285,7 +302,7 @@ def test_every_body_field_survives_the_worst_values(app, api_schema, fuzz_world,
     role = (ACTORS.get(step) or ACTORS.get(step.rsplit("/", 1)[-1]) or ["admin"])[0]
     if path == "/api/v1/orders/{order_id}/observations":
         pools = {**pools, "order": pools["active_order"]}
-    path_parameters = {name: pools[PATH_POOLS[name]][0] for name in PATH_POOLS if "{" + name + "}" in path}
+    path_parameters = {name: pools[pool][0] for name, pool in _path_pools(path).items() if "{" + name + "}" in path}
     valid = _with_ids(VALID_BODIES.get((method, path), {}), pools)
     schema = (operation.definition.raw.get("requestBody") or {}).get("content", {}).get("application/json", {})
     names = sorted(set(schema.get("schema", {}).get("properties", {})) | set(valid)) or ["reason"]

@@ -11,13 +11,13 @@ from consortium import services as people_services
 from contracts.invoices import services as invoices
 from contracts.observations import services as observations
 from contracts.orders import services as orders
-from contracts.vehicles import services as vehicles
+from contracts.vehicles.signing import services as signing
 from marketplace.extensions import db
 from marketplace.notifications import events
 from marketplace.notifications.models import Notification
 from tests.catalog.factories import make_listing
 from tests.conftest import consortium, org, user
-from tests.contracts.factories import make_participation
+from tests.contracts.factories import COUNTERSIGN, SIGN, make_participation
 from tests.contracts.factories import make_vehicle as make_draft_vehicle
 from tests.contracts.invoice_helpers import STREET_LIGHTS
 from tests.contracts.order_factories import load_vehicle, make_order, make_vehicle
@@ -144,7 +144,14 @@ def test_a_participation_request_tells_the_admins_and_its_decision_the_members_a
     assert note.kind == "participation" and note.link == f"/c/gpsr/participations/{participation.id}"
 
     since = _mark()
-    vehicles.approve_participation(participation, actor=_me("admin@gpsr.example"))
+    signing.sign_participation(participation, SIGN, actor=_me("approver@mesa.example"))
+    told = _told(since)
+    assert set(told) == {"admin@gpsr.example"}  # the member signed: the office countersigns
+    assert told["admin@gpsr.example"][0].subject == f"Mesa signed its participating addendum to {vehicle.number}"
+    assert told["admin@gpsr.example"][0].link == f"/c/gpsr/participations/{participation.id}/approve"
+
+    since = _mark()
+    signing.countersign_participation(participation, COUNTERSIGN, actor=_me("admin@gpsr.example"))
     told = _told(since)
     assert set(told) == {"approver@mesa.example"}  # not Mesa's buyer, not the admin who approved
     assert told["approver@mesa.example"][0].subject == f"Mesa may now buy under vehicle {vehicle.number}"

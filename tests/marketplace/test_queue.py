@@ -13,10 +13,11 @@ from contracts.invoices import services as invoices
 from contracts.observations import services as observations
 from contracts.orders import services as orders
 from contracts.vehicles import services as vehicles
+from contracts.vehicles.signing import services as signing
 from marketplace.extensions import db
 from tests.catalog.factories import make_listing
 from tests.conftest import user
-from tests.contracts.factories import make_participation
+from tests.contracts.factories import COUNTERSIGN, SIGN, make_participation
 from tests.contracts.factories import make_vehicle as make_office_vehicle
 from tests.contracts.invoice_helpers import active_order, people_for, terms
 from tests.contracts.order_factories import load_vehicle, make_order, make_vehicle
@@ -230,12 +231,19 @@ def test_a_request_to_join_waits_for_the_office_until_decided(app, queue):
         participation = make_participation(vehicle, "requested", approver="approver@scottsdale.example")
         db.session.commit()
         participation_id = participation.id
+    # the member's approver signs first; only then is it the office's turn to countersign
+    assert kinds(queue("approver@scottsdale.example"), "participation", participation_id) == ["sign_participation"]
+    assert kinds(queue("admin@gpsr.example"), "participation", participation_id) == []
+    with app.test_request_context():
+        signing.sign_participation(db.session.get(vehicles.Participation, participation_id), SIGN,
+                                   actor=user("approver@scottsdale.example"))
+        db.session.commit()
     assert kinds(queue("admin@gpsr.example"), "participation", participation_id) == ["approve_participation"]
     for email in ("approver@scottsdale.example", "buyer@mesa.example", "vendor@brightstreet.example"):
         assert kinds(queue(email), "participation", participation_id) == [], email
     with app.test_request_context():
-        vehicles.approve_participation(db.session.get(vehicles.Participation, participation_id),
-                                       actor=user("admin@gpsr.example"))
+        signing.countersign_participation(db.session.get(vehicles.Participation, participation_id), COUNTERSIGN,
+                                          actor=user("admin@gpsr.example"))
         db.session.commit()
     assert kinds(queue("admin@gpsr.example"), "participation", participation_id) == []
 

@@ -40,6 +40,8 @@ def make_schema() -> Schema:
         # published (microseconds since 1970, empty if unknown).
         min_price=ID(sortable=True),
         published=ID(sortable=True),
+        # The average overall rating of published reviews ("4.5000000000", empty when unrated).
+        rating=ID(sortable=True),
         # Unstemmed words as "<consortium>:<word>", so "did you mean" offers real words that exist in
         # the searcher's own consortium.
         spell=KEYWORD(),
@@ -51,6 +53,7 @@ def document_fields(doc: dict) -> dict[str, str]:
     consortium = str(int(doc["consortium_id"]))
     price = fields.lowest_price(doc)
     published = fields.published_at(doc)
+    rating = fields.rating(doc)
     return {
         "id": str(int(doc["id"])),
         "consortium_id": consortium,
@@ -65,6 +68,7 @@ def document_fields(doc: dict) -> dict[str, str]:
         "sort_title": fields.sort_title(doc),
         "min_price": "" if price is None else str(price),
         "published": "" if published is None else str((published - _EPOCH) // timedelta(microseconds=1)),
+        "rating": "" if rating is None else str(rating),
         "spell": " ".join(f"{consortium}:{w}" for w in fields.spelling_words(doc)),
     }
 
@@ -89,4 +93,5 @@ COLUMNS: dict[str, Callable[[str], object]] = {
     "sort_title": str,
     "min_price": _price,
     "published": lambda value: int(value) if value else 0,
+    "rating": _price,  # a Decimal, or None when unrated
 }

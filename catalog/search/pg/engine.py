@@ -39,6 +39,7 @@ ORDERS = {
     "relevance": f"d.score DESC, {TIES}",
     "price": f"d.min_price_cents ASC NULLS LAST, {TIES}",
     "newest": f"d.published_at DESC NULLS LAST, {TIES}",
+    "rating": f"d.rating DESC NULLS LAST, d.published_at DESC NULLS LAST, {TIES}",
 }
 
 
@@ -198,7 +199,8 @@ class _Search:
         if not self.conditions:
             statement = f"""
                 WITH matched AS MATERIALIZED (
-                    SELECT d.listing_id, {COMBINATIONS}, d.sort_title, d.min_price_cents, d.published_at {ranked}
+                    SELECT d.listing_id, {COMBINATIONS}, d.sort_title, d.min_price_cents, d.published_at, d.rating
+                        {ranked}
                     FROM search_document d WHERE {matches}
                 )
                 SELECT {COMBINATIONS}, count(*), NULL FROM matched AS d GROUP BY {COMBINATIONS}
@@ -222,7 +224,7 @@ class _Search:
         # Ranked in a subquery (OFFSET 0 keeps PostgreSQL from inlining it), so each score is computed once.
         statement = f"""
             SELECT d.listing_id FROM (
-                SELECT d.listing_id, d.sort_title, d.min_price_cents, d.published_at {ranked}
+                SELECT d.listing_id, d.sort_title, d.min_price_cents, d.published_at, d.rating {ranked}
                 FROM search_document d WHERE {" AND ".join([matches, *self.conditions])} OFFSET 0
             ) AS d
             ORDER BY {order} LIMIT :limit OFFSET :offset

@@ -18,9 +18,9 @@ _VECTOR = (f"setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', :title), 'A') || "
            f"setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', :summary), 'B') || "
            f"setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', :body), 'C')")
 _COLUMNS = ("consortium_id", "sort_title", "tsv", "category", "pricing_models", "vendor_id", "vendor_name",
-            "is_proven", "min_price_cents", "published_at")
+            "is_proven", "min_price_cents", "published_at", "rating")
 _VALUES = (f"(:listing_id, :consortium_id, :sort_title, {_VECTOR}, :category, CAST(:pricing_models AS text[]), "
-           f":vendor_id, :vendor_name, :is_proven, :min_price_cents, :published_at)")
+           f":vendor_id, :vendor_name, :is_proven, :min_price_cents, :published_at, :rating)")
 UPSERT = text(f"""
     INSERT INTO search_document (listing_id, {", ".join(_COLUMNS)}) VALUES {_VALUES}
     ON CONFLICT (listing_id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS)}
@@ -79,6 +79,7 @@ def row(doc: dict) -> dict:
         "is_proven": bool(doc.get("proven")),
         "min_price_cents": None if price is None else int(price * 100),
         "published_at": fields.published_at(doc),
+        "rating": fields.rating(doc),
     }
 
 

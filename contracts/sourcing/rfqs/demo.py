@@ -27,6 +27,7 @@ from contracts.sourcing.rfqs import services
 from contracts.sourcing.rfqs.models import Rfq
 from contracts.vehicles import services as vehicles
 from contracts.vehicles.models import Vehicle
+from contracts.vehicles.signing.demo import execute_signed
 from marketplace.extensions import db
 
 NUMBER = "GPSR-2026-004"
@@ -113,7 +114,7 @@ def _vehicle(consortium: Consortium) -> Vehicle | None:
     vehicles.activate_vehicle(vehicle, actor=admin)
     tempe = _user("approver@tempe.example")
     participation = vehicles.request_participation(vehicle, {"member_not_to_exceed": "500000.00"}, actor=tempe)
-    vehicles.approve_participation(participation, actor=admin)
+    execute_signed(participation, approver=tempe, admin=admin)
     return vehicle
 
 

@@ -21,6 +21,7 @@ from contracts.sourcing.rfqs.models import (
     TITLE_MAX,
 )
 from marketplace.formats import money
+from marketplace.formerrors import attach_errors
 from marketplace.inputs import REASON_LIMIT, parse_id
 
 ROWS = 6  # blank line rows the RFQ form offers (the API takes up to LINES_MAX)
@@ -28,22 +29,6 @@ ROWS = 6  # blank line rows the RFQ form offers (the API takes up to LINES_MAX)
 
 def _at_most(limit: int) -> Length:
     return Length(max=limit, message=f"Use at most {limit} characters.")
-
-
-def _attach(form, fields: dict[str, str], rows) -> None:
-    """Messages by path (`lines.1.unit_price`) onto the fields, else onto the form."""
-    for path, message in fields.items():
-        parts = path.split(".")
-        if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
-            target = getattr(rows[int(parts[1])].form, parts[2], None)
-            if target is not None:
-                target.errors = list(target.errors) + [message]
-                continue
-        field = form._fields.get(parts[0]) if parts[0] not in ("lines", "csrf_token") else None
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-        else:
-            form.form_errors.append(message)
 
 
 class RfqLineForm(Form):
@@ -75,7 +60,7 @@ class RfqForm(FlaskForm):
                           for row in self._rows]}
 
     def attach_errors(self, fields: dict[str, str]) -> None:
-        _attach(self, fields, self._rows)
+        attach_errors(self, fields, self._rows)
 
 
 class QuoteLineForm(Form):
@@ -128,7 +113,7 @@ class QuoteForm(FlaskForm):
                            "unit_price": (row.form.unit_price.data or "").strip()} for row in self.lines]}
 
     def attach_errors(self, fields: dict[str, str]) -> None:
-        _attach(self, fields, list(self.lines))
+        attach_errors(self, fields, list(self.lines))
 
 
 class AwardForm(FlaskForm):
@@ -141,7 +126,7 @@ class AwardForm(FlaskForm):
         return {"quote_id": parse_id(self.quote_id.data) or None, "justification": self.justification.data or ""}
 
     def attach_errors(self, fields: dict[str, str]) -> None:
-        _attach(self, fields, [])
+        attach_errors(self, fields, [])
 
 
 class ReasonForm(FlaskForm):

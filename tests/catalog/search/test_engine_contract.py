@@ -201,10 +201,10 @@ def test_sorts_by_price_and_newest_with_ties_by_title(engine):
     assert engine.search(1, "lighting", sort="price").ids == [2, 1, 3]
     assert engine.search(1, "lighting", sort="newest").ids == [3, 1, 2]
     assert engine.search(1, sort="relevance").sort == "newest"  # nothing to rank by
-    assert engine.search(1, "lighting", sort="rating").sort == "relevance"
+    assert engine.search(1, "lighting", sort="stars").sort == "relevance"  # an unknown order: the default
 
 
-@pytest.mark.parametrize("sort", ["relevance", "price", "newest"])
+@pytest.mark.parametrize("sort", ["relevance", "price", "newest", "rating"])
 def test_pages_follow_the_same_order(engine, sort):
     whole = engine.search(1, "pole OR sensors OR kiosk", sort=sort, per_page=100).ids
     paged = [i for page in (1, 2, 3, 4) for i in engine.search(1, "pole OR sensors OR kiosk", sort=sort,
@@ -223,6 +223,23 @@ def test_pages_are_stable_among_equal_scores(engine_name, make_engine):
         assert [i for p in pages for i in p.ids] == expected
         assert {p.total for p in pages} == {100}
         assert engine.search(1, "", page=3, per_page=10, sort="price").ids == expected[20:30]
+
+
+# Average overall ratings of published reviews: 1 and 3 tie at 4.5 (3 is newer), 2 averages 13/3, 4 and 8 are
+# unrated (8 is newer).
+RATINGS = {1: "4.5", 2: Decimal(13) / 3, 3: Decimal("4.5"), 5: "2", 9: "5", 6: "1"}
+RATED = [{**doc, "rating": RATINGS.get(doc["id"])} for doc in CATALOG]
+
+
+def test_sorts_by_rating_highest_first_unrated_last_ties_newest_first(engine_name, make_engine):
+    engine = make_engine(engine_name, RATED)
+    assert engine.search(1, sort="rating").ids == [9, 3, 1, 2, 5, 8, 4]
+    assert engine.search(1, sort="rating").sort == "rating"
+    assert engine.search(1, "lighting", sort="rating").ids == [3, 1, 2]
+    assert engine.search(1, sort="rating", per_page=2, page=3).ids == [5, 8]
+    assert engine.search(1, sort="rating", category="lighting").ids == [9, 1, 2]
+    engine.index([{**RATED[0], "rating": None}])  # its only published review gone: unrated, last but newer than 4
+    assert engine.search(1, sort="rating").ids == [9, 3, 2, 5, 8, 1, 4]
 
 
 def test_pagination_bounds(engine):
@@ -315,10 +332,10 @@ SIDE_BY_SIDE = [
 
 @pytest.mark.postgres_only
 @pytest.mark.skipif(not ON_POSTGRES, reason=NEEDS_POSTGRES)
-@pytest.mark.parametrize("sort", ["price", "newest"])
+@pytest.mark.parametrize("sort", ["price", "newest", "rating"])
 def test_both_engines_answer_alike(make_engine, sort):
     """Every field of every answer, pages included, for the orders that do not depend on scoring."""
-    whoosh, postgres = make_engine("whoosh", CATALOG), make_engine("postgres", CATALOG)
+    whoosh, postgres = make_engine("whoosh", RATED), make_engine("postgres", RATED)
     for q in SIDE_BY_SIDE:
         for consortium, filters in ((1, {}), (1, {"category": "lighting"}), (1, {"proven": True}), (2, {})):
             for page in (1, 2):

@@ -1,0 +1,1 @@
+"""Documents: files attached to listings, pilots, vehicles, participations, orders, observations, RFIs and needs."""
