@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from flask import Flask, g
 
 from marketplace.errors import DomainError, ValidationFailed
+from marketplace.extensions import db
 
 
 @dataclass(frozen=True)
@@ -98,3 +99,12 @@ def attach_errors(form, fields: dict[str, str], rows=()) -> None:
             field.errors = list(field.errors) + [message]
         else:
             form.form_errors.append(message)
+
+
+def refuse_form(form, err: DomainError) -> None:
+    """A service refused a form's input: undo what the request wrote, put each message on its field and a
+    message that names no field above the form. The view re-renders the form with `err.status`."""
+    db.session.rollback()
+    form.attach_errors(err.fields)
+    if not err.fields:
+        form.form_errors.append(err.message)

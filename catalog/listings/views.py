@@ -26,6 +26,7 @@ from marketplace.confirm import check_step, confirmation, reason_error, render_c
 from marketplace.csvexport import csv_response
 from marketplace.errors import Conflict, ValidationFailed
 from marketplace.extensions import db
+from marketplace.formerrors import refuse_form
 from marketplace.inputs import parse_id, whole_number
 
 bp = Blueprint("catalog", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
@@ -169,8 +170,7 @@ def new_listing():
             item = services.create_listing(consortium=current_consortium(), vendor=current_user.organization,
                                            data=form.to_data(), actor=current_user)
         except ValidationFailed as err:
-            db.session.rollback()
-            form.attach_errors(err.fields)
+            refuse_form(form, err)
             return _render_form(form, None, 400)
         db.session.commit()
         flash(f"Draft “{item.title}” saved. Submit it for approval when it is ready.", "success")
@@ -193,8 +193,7 @@ def edit_listing(listing_id: int):
     try:
         services.update_listing(item, form.to_data(), actor=current_user)
     except ValidationFailed as err:
-        db.session.rollback()
-        form.attach_errors(err.fields)
+        refuse_form(form, err)
         return _render_form(form, item, 400)
     db.session.commit()
     if was_live:

@@ -18,6 +18,7 @@ from consortium.permissions import is_admin_here
 from marketplace.csvexport import stream_scalars
 from marketplace.errors import PermissionDenied, ValidationFailed
 from marketplace.extensions import db
+from marketplace.formerrors import refuse_form
 from marketplace.inputs import whole_number
 
 bp = Blueprint("pilots", __name__, url_prefix="/c/<consortium_slug>/pilots", template_folder="../templates")
@@ -92,8 +93,7 @@ def new():
                   "success")
             return redirect(url_for("pilots.detail", pilot_id=pilot.id))
         except ValidationFailed as err:
-            db.session.rollback()
-            form.attach_errors(err.fields)
+            refuse_form(form, err)
     status = 400 if request.method == "POST" else 200
     return render_template("catalog/pilots/new.html", form=form), status
 

@@ -139,6 +139,12 @@ def moderation_queue(consortium_id: int) -> tuple[list[Review], list[Review]]:
     return waiting, decided
 
 
+def all_reviews_stmt(consortium_id: int):
+    """Every review of the consortium, newest first (the office's CSV)."""
+    return _with_people(select(Review).where(Review.consortium_id == consortium_id)
+                        .order_by(Review.created_at.desc(), Review.id.desc()))
+
+
 def get_vendor_or_404(org_id: int, user):
     """A vendor supplying the current consortium (401 anonymous; 404 for members, the office, other tenants'
     organizations and strangers)."""

@@ -10,14 +10,17 @@ from markupsafe import Markup
 from catalog.listings.models import Listing
 from catalog.listings.queries import get_listing_or_404
 from catalog.reviews import queries, services
+from catalog.reviews.columns import REVIEW_COLUMNS
 from catalog.reviews.forms import ResponseForm, ReviewForm
 from catalog.reviews.models import RATINGS, Review
 from catalog.reviews.permissions import can_respond_review, can_write_reviews
 from consortium.context import belongs, current_consortium, require
 from consortium.permissions import is_admin_here
 from marketplace.confirm import check_step, confirmation, reason_error, render_confirmation
+from marketplace.csvexport import stream_scalars
 from marketplace.errors import PermissionDenied, ValidationFailed
 from marketplace.extensions import db
+from marketplace.formerrors import refuse_form
 
 bp = Blueprint("reviews", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
 
@@ -73,8 +76,7 @@ def new(listing_id: int):
                   "in the consortium.", "success")
             return redirect(url_for("catalog.listing", listing_id=listing.id, _anchor="reviews"))
         except ValidationFailed as err:
-            db.session.rollback()
-            form.attach_errors(err.fields)
+            refuse_form(form, err)
     status = 400 if request.method == "POST" else 200
     return render_template("catalog/reviews/new.html", form=form, listing=listing, orders=orders), status
 
@@ -157,6 +159,13 @@ def queue():
     require(is_admin_here(current_user))
     waiting, decided = queries.moderation_queue(current_consortium().id)
     return render_template("catalog/reviews/queue.html", waiting=waiting, decided=decided, ratings=RATINGS)
+
+
+@bp.route("/reviews/export.csv")
+def export():
+    require(is_admin_here(current_user))
+    return REVIEW_COLUMNS.response(f"reviews-{current_consortium().slug}.csv",
+                                   stream_scalars(queries.all_reviews_stmt(current_consortium().id)))
 
 
 @bp.route("/vendors/<int:org_id>")

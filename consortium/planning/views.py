@@ -22,7 +22,7 @@ from marketplace.csvexport import csv_response, stream_scalars
 from marketplace.errors import DomainError, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.formats import money
-from marketplace.formerrors import fail_form
+from marketplace.formerrors import fail_form, refuse_form
 
 bp = Blueprint("planning", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
 
@@ -90,8 +90,7 @@ def new_need():
     try:
         need = services.create_need(current_consortium(), form.to_data(), actor=current_user)
     except ValidationFailed as err:
-        db.session.rollback()
-        form.attach_errors(err.fields)
+        refuse_form(form, err)
         return _need_form_page(form, None, 400)
     db.session.commit()
     flash(f"Need {need.reference} recorded as a draft. Submit it when it is ready: the consortium then sees it.",
@@ -128,10 +127,7 @@ def edit_need(need_id: int):
         db.session.rollback()
         raise
     except DomainError as err:
-        db.session.rollback()
-        form.attach_errors(err.fields)
-        if not err.fields:
-            form.form_errors.append(err.message)
+        refuse_form(form, err)
         return _need_form_page(form, queries.get_need_or_404(need_id), err.status)
     db.session.commit()
     flash(f"Need {need.reference} saved.", "success")
@@ -169,8 +165,7 @@ def new_round():
         try:
             round_ = services.start_round(current_consortium(), form.to_data(), actor=current_user)
         except ValidationFailed as err:
-            db.session.rollback()
-            form.attach_errors(err.fields)
+            refuse_form(form, err)
             status = 400
         else:
             db.session.commit()

@@ -20,6 +20,7 @@ from marketplace.csvexport import csv_response, stream_scalars
 from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.formats import money
+from marketplace.formerrors import refuse_form
 
 bp = Blueprint("sales_reports", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
 MAX_LISTED = 500
@@ -132,8 +133,7 @@ def lines(report_id: int):
             try:
                 services.replace_reported_lines(report, form.to_data(), actor=current_user)
             except ValidationFailed as err:
-                db.session.rollback()
-                form.attach_errors(err.fields)
+                refuse_form(form, err)
                 report = _visible(report_id)
             except DomainError as err:
                 return _refused(err, report_id)
@@ -214,8 +214,7 @@ def payments(report_id: int):
     try:
         payment = services.record_payment(report, form.to_data(), actor=current_user, today=_today())
     except ValidationFailed as err:
-        db.session.rollback()
-        form.attach_errors(err.fields)
+        refuse_form(form, err)
         return _report_page(report_id, 400, form)
     except DomainError as err:
         return _refused(err, report_id)

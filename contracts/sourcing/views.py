@@ -23,6 +23,7 @@ from marketplace.csvexport import csv_response
 from marketplace.errors import DomainError, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.formats import money
+from marketplace.formerrors import refuse_form
 from marketplace.templating import local_zone
 
 bp = Blueprint("sourcing", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
@@ -83,8 +84,7 @@ def new_rfi():
     try:
         rfi = services.create_rfi(current_consortium(), form.to_data(), actor=current_user)
     except ValidationFailed as err:
-        db.session.rollback()
-        form.attach_errors(err.fields)
+        refuse_form(form, err)
         return _rfi_form_page(form, None, 400)
     db.session.commit()
     flash(f"{rfi.reference} drafted. Publish it to open it for responses.", "success")
@@ -105,10 +105,7 @@ def edit_rfi(rfi_id: int):
         db.session.rollback()
         raise
     except DomainError as err:
-        db.session.rollback()
-        form.attach_errors(err.fields)
-        if not err.fields:
-            form.form_errors.append(err.message)
+        refuse_form(form, err)
         return _rfi_form_page(form, queries.get_rfi_or_404(rfi_id), err.status)
     db.session.commit()
     flash(f"{rfi.reference} saved.", "success")
@@ -229,10 +226,7 @@ def _form_step(rfi_id: int, form, template: str, allowed, save, message: str, pr
             db.session.rollback()
             raise
         except DomainError as err:
-            db.session.rollback()
-            form.attach_errors(err.fields)
-            if not err.fields:
-                form.form_errors.append(err.message)
+            refuse_form(form, err)
             status, rfi = err.status, queries.get_rfi_or_404(rfi_id)
         else:
             db.session.commit()
@@ -303,10 +297,7 @@ def convert(rfi_id: int):
             db.session.rollback()
             raise
         except DomainError as err:
-            db.session.rollback()
-            form.attach_errors(err.fields)
-            if not err.fields:
-                form.form_errors.append(err.message)
+            refuse_form(form, err)
             status, rfi = err.status, queries.get_rfi_or_404(rfi_id)
         else:
             db.session.commit()

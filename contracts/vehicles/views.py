@@ -22,6 +22,7 @@ from marketplace.confirm import check_step, confirmation, reason_error, render_c
 from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
 from marketplace.formats import day
+from marketplace.formerrors import refuse_form
 from marketplace.inputs import whole_number
 
 bp = Blueprint("vehicles", __name__, url_prefix="/c/<consortium_slug>", template_folder="../templates")
@@ -184,8 +185,7 @@ def new():
     try:
         vehicle = vehicles.create_vehicle(consortium=consortium, data=form.to_data(), actor=current_user)
     except ValidationFailed as err:
-        db.session.rollback()
-        form.attach_errors(err.fields)
+        refuse_form(form, err)
         return _render_form(form, _form_listings(None), None, 400)
     db.session.commit()
     flash(f"Draft vehicle {vehicle.number} saved. Now set the contract prices of its price schedule.", "success")
@@ -212,8 +212,7 @@ def edit(vehicle_id: int):
     try:
         vehicles.update_vehicle(vehicle, form.to_data(listing_of_item), actor=current_user)
     except ValidationFailed as err:
-        db.session.rollback()
-        form.attach_errors(err.fields)
+        refuse_form(form, err)
         vehicle = _visible_vehicle(vehicle_id, detail=True)
         return _render_form(form, _form_listings(vehicle), vehicle, 400)
     db.session.commit()
@@ -245,8 +244,7 @@ def add_award(vehicle_id: int):
             try:
                 vehicles.add_award(vehicle, form.to_data(), actor=current_user)
             except ValidationFailed as err:
-                db.session.rollback()
-                form.attach_errors(err.fields)
+                refuse_form(form, err)
                 vehicle = _visible_vehicle(vehicle_id, detail=True)
             else:
                 db.session.commit()
@@ -338,8 +336,7 @@ def amend_schedule(vehicle_id: int):
             try:
                 vehicles.amend_price_schedule(vehicle, form.to_data(), actor=current_user)
             except ValidationFailed as err:
-                db.session.rollback()
-                form.attach_errors(err.fields)
+                refuse_form(form, err)
                 vehicle = _visible_vehicle(vehicle_id, detail=True)
             except DomainError as err:
                 return _refused(err, lambda: detail(vehicle_id), url_for("vehicles.detail", vehicle_id=vehicle_id))
@@ -370,8 +367,7 @@ def join(vehicle_id: int):
             try:
                 participation = vehicles.request_participation(vehicle, form.to_data(), actor=current_user)
             except ValidationFailed as err:
-                db.session.rollback()
-                form.attach_errors(err.fields)
+                refuse_form(form, err)
             else:
                 db.session.commit()
                 flash(f"Request to join {vehicle.number} sent. Sign the participating addendum now; once the "

@@ -65,6 +65,8 @@ CASES = [
     case("POST", f"{R}/respond", "/c/gpsr/reviews/{id}/respond", setup=_published_ids, data={"text": "Thanks"},
          anon=302, buyer=403, vendor=403, admin=403, other=404),
     case("GET", f"{C}/reviews", "/c/gpsr/reviews", anon=302, buyer=403, vendor=403, admin=200, other=404),
+    case("GET", f"{C}/reviews/export.csv", "/c/gpsr/reviews/export.csv", anon=302, buyer=403, vendor=403, admin=200,
+         other=404),
     case("GET", f"{C}/vendors/<int:org_id>", "/c/gpsr/vendors/{vendor}", setup=_vendor_ids,
          anon=302, buyer=200, vendor=200, admin=200, other=404),
     case("GET", f"{C}/vendors/<int:org_id>", "/c/gpsr/vendors/{member}", setup=_vendor_ids,

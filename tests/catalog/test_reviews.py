@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from catalog import search as indexing
 from catalog.reviews import queries, services
@@ -184,3 +184,18 @@ def test_the_catalog_sorts_by_rating(bought):
     demo_rated = ids.index(listing.id)
     assert ids.index(unrated.id) > demo_rated  # unrated after every rated listing
     assert indexing.search(gpsr.id, "", sort="rating").sort == "rating"
+
+
+def test_the_office_downloads_every_review_as_csv_with_formulas_neutralised(app, client, login, bought):
+    listing, orders = bought
+    review = _submit(listing, orders[0], text="=HYPERLINK(\"http://evil.example\") great kit")
+    db.session.commit()
+    login("admin@gpsr.example")
+    assert 'href="/c/gpsr/reviews/export.csv"' in client.get("/c/gpsr/reviews").get_data(as_text=True)
+    response = client.get("/c/gpsr/reviews/export.csv")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and text.startswith("\ufeff")
+    rows = {row.split(",", 1)[0]: row for row in text[1:].splitlines()[1:]}
+    assert str(review.id) in rows and "'=HYPERLINK" in rows[str(review.id)]
+    assert len(rows) == db.session.scalar(select(func.count(Review.id)).where(
+        Review.consortium_id == consortium("gpsr").id))  # every review of the consortium, whatever its status

@@ -487,7 +487,7 @@ def test_members_see_the_vehicles_they_can_buy_under(client, login):
     login("admin@gpsr.example")
     home = client.get("/c/gpsr/").get_data(as_text=True)
     waiting = home[home.index("Waiting for you"):]
-    assert "Approve or decline the request to join" in waiting and "Chandler — to join GPSR-2026-001" in waiting
+    assert "Countersign or decline the request to join" in waiting and "Chandler — to join GPSR-2026-001" in waiting
     assert "Participation requests" in home
 
 

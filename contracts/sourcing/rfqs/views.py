@@ -22,6 +22,7 @@ from marketplace.csvexport import csv_response
 from marketplace.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from marketplace.extensions import db
 from marketplace.formats import day, money
+from marketplace.formerrors import refuse_form
 
 bp = Blueprint("rfqs", __name__, url_prefix="/c/<consortium_slug>", template_folder="../../templates")
 MAX_LISTED = 500
@@ -116,8 +117,7 @@ def new_rfq(vehicle_id: int):
             try:
                 rfq = services.issue_rfq(vehicle, form.to_data(), actor=current_user)
             except ValidationFailed as err:
-                db.session.rollback()
-                form.attach_errors(err.fields)
+                refuse_form(form, err)
                 vehicle = visible_vehicle_or_404(vehicle_id, current_user, detail=True)
             else:
                 db.session.commit()
@@ -155,8 +155,7 @@ def quote(rfq_id: int):
             try:
                 _, is_new = services.submit_quote(rfq, form.to_data(), actor=current_user)
             except ValidationFailed as err:
-                db.session.rollback()
-                form.attach_errors(err.fields)
+                refuse_form(form, err)
                 rfq = _visible(rfq_id)
                 award = rfq.vehicle.award_of(current_user.organization_id)
                 own = rfq.quote_of(current_user.organization_id)
@@ -201,8 +200,7 @@ def award(rfq_id: int):
             try:
                 rfq = services.award_rfq(rfq, form.to_data(), actor=current_user)
             except ValidationFailed as err:
-                db.session.rollback()
-                form.attach_errors(err.fields)
+                refuse_form(form, err)
                 rfq = _visible(rfq_id)
                 view = queries.sealed_view(rfq, current_user)
             except DomainError as err:

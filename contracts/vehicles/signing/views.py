@@ -17,6 +17,7 @@ from contracts.vehicles.signing.validation import clean_digest
 from marketplace.confirm import check_step
 from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
+from marketplace.formerrors import refuse_form
 
 bp = Blueprint("signing", __name__, url_prefix="/c/<consortium_slug>", template_folder="../../templates")
 
@@ -56,8 +57,7 @@ def _submit(item: Participation, form, action, template: str, message: str):
         try:
             action(item, form.to_data(), actor=current_user)
         except ValidationFailed as err:
-            db.session.rollback()
-            form.attach_errors(err.fields)
+            refuse_form(form, err)
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "error")
