@@ -179,6 +179,9 @@ def revoke_token(token_id: int):
 # --- pages of one consortium -------------------------------------------------------------------
 
 
+WAITING_SHOWN = 25  # the oldest items on the home page; "Show all" lists the rest
+
+
 @home.route("/")
 def dashboard():
     consortium = current_consortium()
@@ -187,9 +190,10 @@ def dashboard():
     vendors = organizations_in(consortium, "vendor")
     org = current_user.organization if role else None
     waiting = queue_for(current_user, consortium) if role else []
+    show_all = request.args.get("waiting") == "all"
     return render_template(
         "consortium/dashboard.html", consortium=consortium, role=role, org=org, members=members, vendors=vendors,
-        waiting=waiting,
+        waiting=waiting if show_all else waiting[:WAITING_SHOWN], waiting_total=len(waiting),
     )
 
 

@@ -95,6 +95,22 @@ def test_the_demo_accounts_find_their_work_at_the_top_of_the_home_page(client, l
     assert office.index('data-testid="waiting"') < office.index("Your organization")
 
 
+def test_a_long_queue_shows_the_oldest_first_and_offers_the_rest(app, client, login, queue):
+    with app.test_request_context():
+        for i in range(26):
+            make_listing("submitted", title=f"Queued kit {i:02d}")
+    total = len(queue("admin@gpsr.example"))  # the API always answers every item
+    assert total > 25
+    login("admin@gpsr.example")
+    home = client.get("/c/gpsr/").get_data(as_text=True)
+    assert f"Waiting for you ({total})" in home
+    assert home.count('<tr data-kind="') == 25
+    assert f"The 25 oldest of {total} are shown." in home and f"Show all {total}</a>" in home
+    everything = client.get("/c/gpsr/?waiting=all").get_data(as_text=True)
+    assert everything.count('<tr data-kind="') == total and 'data-testid="waiting-more"' not in everything
+    assert "Queued kit 25" in everything and "Queued kit 25" not in home  # the newest waits behind "Show all"
+
+
 def test_someone_with_nothing_to_do_is_told_so(client, login):
     assert "Nothing is waiting for you." in waiting_section(home(client, login, "buyer@tempe.example"))
 
