@@ -44,6 +44,8 @@ CASES = [
          data={"special_terms": "Net 45."}, anon=302, buyer=403, approver=302, vendor=404, admin=302, other=404),
     case("GET", f"{P}/verify", "/c/gpsr/participations/{id}/verify?digest=" + DIGEST, setup=_signed,
          anon=302, buyer=200, vendor=404, admin=200, other=404),
+    case("POST", f"{P}/verify", "/c/gpsr/participations/{id}/verify", setup=_signed, data={},
+         anon=302, buyer=400, vendor=404, admin=400, other=404),  # no file: refused with a message
     # API
     case("POST", f"{A}/sign", "/api/v1/participations/{id}/sign?consortium=gpsr", setup=_requested, json=SIGN,
          anon=401, buyer=403, approver=200, vendor=404, admin=403, other=404),

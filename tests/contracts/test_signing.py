@@ -7,7 +7,7 @@ import io
 import re
 
 from flask import has_app_context
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
@@ -202,6 +202,40 @@ def test_the_verify_page_says_whether_a_digest_matches(app, client, login):
     digest = _digest_in(_pdf_text(client.get(f"{P}/{pid}/addendum.pdf")))
     ok = _text(client.get(f"{P}/{pid}/verify", query_string={"digest": digest}))
     assert "It matches the signed terms." in ok and "signed by Mesa Champion" in ok and "GPSR Program Office" in ok
+
+
+def test_the_verify_page_reads_the_digest_from_the_uploaded_pdf(app, client, login):
+    pid = _requested(app)
+    login("approver@mesa.example")
+    client.post(f"{P}/{pid}/sign", data=SIGN)
+    login("admin@gpsr.example")
+    client.post(f"{P}/{pid}/approve", data=COUNTERSIGN)
+    pdf = client.get(f"{P}/{pid}/addendum.pdf").data
+    login("buyer@mesa.example")  # anyone who can see the participation
+
+    def check(content: bytes, name: str = "addendum.pdf"):
+        return client.post(f"{P}/{pid}/verify", data={"file": (io.BytesIO(content), name)},
+                           content_type="multipart/form-data")
+
+    ok = check(pdf, "PA-GPSR-1.pdf")
+    assert ok.status_code == 200
+    assert "It matches the signed terms." in _text(ok) and "The digest printed in PA-GPSR-1.pdf" in _text(ok)
+    assert _signatures(pid)[0].terms_sha256 in _text(ok)
+    blank = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    writer.write(blank)
+    for content, name, message in [
+        (b"", "empty.pdf", "Choose the addendum's PDF file."),
+        (b"\x7fELF" + b"\0" * 64, "addendum.pdf", "Upload a PDF"),
+        (b"%PDF-1.4\nnot really a pdf\n%%EOF\n", "broken.pdf", "This PDF cannot be read."),
+        (blank.getvalue(), "other.pdf", "No addendum digest is printed in this file"),
+    ]:
+        refused = check(content, name)
+        page = html.unescape(refused.get_data(as_text=True))
+        assert refused.status_code == 400, name
+        assert 'class="usa-error-message"' in page and message in page, name
+        assert 'data-testid="verdict"' not in page, name
 
 
 def test_an_addendum_executed_before_signatures_were_recorded_says_so(app, client, login):

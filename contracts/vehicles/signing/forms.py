@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -50,3 +51,10 @@ class DigestForm(FlaskForm):
 
     digest = StringField("SHA-256 digest printed on the addendum",
                          description="64 characters 0-9 and a-f, at the end of the PDF's signature page.")
+
+
+class AddendumFileForm(FlaskForm):
+    """The verification page's other way: upload the PDF itself (its digest is read from its text)."""
+
+    file = FileField("The addendum PDF you have",
+                     description="The PDF downloaded from the marketplace; nothing is stored.")

@@ -12,8 +12,8 @@ from contracts.vehicles import queries as vehicle_queries
 from contracts.vehicles.forms import JoinForm
 from contracts.vehicles.models import Participation
 from contracts.vehicles.signing import permissions, queries, services
-from contracts.vehicles.signing.forms import CountersignForm, DigestForm, SignatureForm
-from contracts.vehicles.signing.validation import clean_digest
+from contracts.vehicles.signing.forms import AddendumFileForm, CountersignForm, DigestForm, SignatureForm
+from contracts.vehicles.signing.validation import PDF_MAX_BYTES, clean_digest, digest_in_pdf
 from marketplace.confirm import check_step
 from marketplace.errors import Conflict, DomainError, ValidationFailed
 from marketplace.extensions import db
@@ -133,5 +133,26 @@ def verify(participation_id: int):
         except ValidationFailed as err:
             form.digest.errors = [err.fields["digest"]]
             status = 400
+    return _verify_page(item, form, AddendumFileForm(), verdict), status
+
+
+@bp.route("/participations/<int:participation_id>/verify", methods=["POST"])
+def verify_file(participation_id: int):
+    """Check the PDF itself: its printed digest is read from its text (nothing is stored or changed)."""
+    item = _visible(participation_id)
+    require(permissions.can_verify_addendum(current_user, item))
+    file_form = AddendumFileForm()
+    upload = request.files.get("file")
+    try:
+        digest = digest_in_pdf(upload.read(PDF_MAX_BYTES + 1) if upload else b"")
+    except ValidationFailed as err:
+        file_form.file.errors = [err.fields["file"]]
+        return _verify_page(item, DigestForm(), file_form, None), 400
+    return _verify_page(item, DigestForm(data={"digest": digest}), file_form, queries.verify(item, digest),
+                        read_from=upload.filename), 200
+
+
+def _verify_page(item: Participation, form, file_form, verdict, read_from: str | None = None):
     return render_template("contracts/vehicles/signing/verify.html", participation=item, vehicle=item.vehicle,
-                           form=form, verdict=verdict, signing=participation_signing(item)), status
+                           form=form, file_form=file_form, verdict=verdict, read_from=read_from,
+                           signing=participation_signing(item))
