@@ -64,8 +64,9 @@ def _scope_to_current_consortium(state: ORMExecuteState) -> None:
     )
 
 
-def get_or_404(model, object_id):
-    """Load one object by primary key within the current consortium, or answer 404.
+def get_or_404(model, object_id, *options):
+    """Load one object by primary key within the current consortium (with loader `options`, such as what its
+    page shows), or answer 404.
 
     Always issues a SELECT (never `Session.get`), because the identity map would bypass the tenant
     criteria for an object already loaded in this session.
@@ -73,7 +74,7 @@ def get_or_404(model, object_id):
     object_id = parse_id(object_id)
     if object_id is None:
         abort(404)
-    obj = db.session.scalar(select(model).where(model.id == object_id))
+    obj = db.session.scalar(select(model).where(model.id == object_id).options(*options))
     if obj is None:
         abort(404)
     return obj

@@ -9,7 +9,7 @@ from flask_login import current_user
 from catalog.listings.queries import get_listing_or_404
 from catalog.reviews import queries, services
 from catalog.reviews.models import RATING_MAX, RATING_MIN, RATINGS, RESPONSE_MAX, REVIEW_STATUSES, TEXT_MAX, Review
-from consortium.context import current_consortium
+from consortium.context import current_consortium, require
 from marketplace.api import DATETIME, ID, created, operation
 from marketplace.extensions import db
 
@@ -87,7 +87,7 @@ def review_json(review: Review) -> dict:
 @operation(api, "/listings/<int:listing_id>/reviews", "POST", summary="Review a listing your city bought "
            "(once per active or completed order)", tag="reviews", body=REVIEW_IN, response=REVIEW_OUT, status=201)
 def submit_review(listing_id: int, data: dict):
-    queries.require_participant(current_user)
+    require(True)  # signed in (401) and of this consortium (404)
     listing = get_listing_or_404(listing_id, current_user)
     review = services.submit_review(listing, data, actor=current_user)
     db.session.commit()
@@ -97,7 +97,7 @@ def submit_review(listing_id: int, data: dict):
 @operation(api, "/listings/<int:listing_id>/reviews", "GET", summary="A listing's reviews you may see, with the "
            "averages of the published ones", tag="reviews", response=REVIEWS_OUT)
 def list_reviews(listing_id: int):
-    queries.require_participant(current_user)
+    require(True)  # signed in (401) and of this consortium (404)
     listing = get_listing_or_404(listing_id, current_user)
     averages = queries.averages(listing.id)
     return jsonify({"count": averages.count,

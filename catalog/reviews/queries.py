@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from catalog.listings.models import Listing
 from catalog.reviews.models import RATINGS, Review
 from catalog.reviews.permissions import can_moderate_review, can_respond_review, can_view_review
-from consortium.context import belongs, current_consortium, organizations_in
+from consortium.context import current_consortium, organizations_in, require
 from consortium.permissions import is_office_of
 from marketplace.extensions import db
 from marketplace.queue import QueueItem, provider
@@ -79,17 +79,9 @@ def unreviewed_orders(user, listing) -> list[ReviewableOrder]:
 # --- loading -------------------------------------------------------------------------------------------
 
 
-def require_participant(user) -> None:
-    """Anonymous: sign in (401). Someone outside the current consortium: 404, never 403."""
-    if not getattr(user, "is_authenticated", False):
-        abort(401)
-    if not belongs(user):
-        abort(404)
-
-
 def get_review_or_404(review_id, user) -> Review:
     """A review of the current consortium the user may see; otherwise 404 (no enumeration)."""
-    require_participant(user)
+    require(True)  # signed in (401) and of this consortium (404)
     review = get_or_404(Review, review_id)
     if not can_view_review(user, review):
         abort(404)
@@ -148,7 +140,7 @@ def all_reviews_stmt(consortium_id: int):
 def get_vendor_or_404(org_id: int, user):
     """A vendor supplying the current consortium (401 anonymous; 404 for members, the office, other tenants'
     organizations and strangers)."""
-    require_participant(user)
+    require(True)  # signed in (401) and of this consortium (404)
     vendor = next((o for o in organizations_in(current_consortium(), "vendor") if o.id == org_id), None)
     if vendor is None:
         abort(404)

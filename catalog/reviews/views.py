@@ -61,7 +61,7 @@ bp.record_once(_register_listing_panel)
 
 @bp.route("/listings/<int:listing_id>/reviews/new", methods=["GET", "POST"])
 def new(listing_id: int):
-    queries.require_participant(current_user)
+    require(True)  # signed in (401) and of this consortium (404)
     listing = get_listing_or_404(listing_id, current_user)
     if not can_write_reviews(current_user):
         raise PermissionDenied(services.NOT_A_BUYER)

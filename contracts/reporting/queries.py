@@ -26,6 +26,7 @@ from marketplace.extensions import db
 from marketplace.inputs import parse_id
 from marketplace.numbers import to_cents
 from marketplace.queue import QueueItem, provider
+from marketplace.tenancy import get_or_404
 
 REPORT_OPTIONS = (
     selectinload(SalesReport.vehicle), selectinload(SalesReport.vendor),
@@ -37,12 +38,7 @@ LIST_OPTIONS = (selectinload(SalesReport.vehicle), selectinload(SalesReport.vend
 
 def get_report_or_404(report_id) -> SalesReport:
     """A report of the current consortium (the tenant hook scopes the query), with what its page shows."""
-    report_id = parse_id(report_id)
-    stmt = select(SalesReport).where(SalesReport.id == report_id).options(*REPORT_OPTIONS)
-    report = db.session.scalar(stmt) if report_id else None
-    if report is None:
-        abort(404)
-    return report
+    return get_or_404(SalesReport, report_id, *REPORT_OPTIONS)
 
 
 def visible_report_or_404(report_id, user) -> SalesReport:

@@ -20,9 +20,9 @@ from contracts.sourcing.rfqs import permissions as can
 from contracts.sourcing.rfqs.models import Quote, QuoteLine, Rfq, RfqLine
 from contracts.vehicles.models import Award, ScheduleItem, Vehicle
 from marketplace.extensions import db
-from marketplace.inputs import parse_id
 from marketplace.queue import QueueItem, provider
 from marketplace.templating import local_zone
+from marketplace.tenancy import get_or_404
 
 RFQ_OPTIONS = (
     selectinload(Rfq.vehicle).selectinload(Vehicle.awards).options(
@@ -36,11 +36,7 @@ RFQ_OPTIONS = (
 
 def get_rfq_or_404(rfq_id) -> Rfq:
     """An RFQ of the current consortium (the tenant hook scopes the query), with what its page shows."""
-    rfq_id = parse_id(rfq_id)
-    rfq = db.session.scalar(select(Rfq).where(Rfq.id == rfq_id).options(*RFQ_OPTIONS)) if rfq_id else None
-    if rfq is None:
-        abort(404)
-    return rfq
+    return get_or_404(Rfq, rfq_id, *RFQ_OPTIONS)
 
 
 def visible_rfq_or_404(rfq_id, user) -> Rfq:

@@ -71,37 +71,34 @@ def _submit(item: Participation, form, action, template: str, message: str):
                            signing=participation_signing(item)), status
 
 
-@bp.route("/participations/<int:participation_id>/sign", methods=["GET", "POST"])
-def sign(participation_id: int):
+def _signature_step(participation_id: int, step: str, allowed, form, action, template: str, message: str):
+    """The member's signature and the office's countersignature: the form (the signer's name filled in) on
+    GET, the signature on POST."""
     item = _visible(participation_id)
-    form = SignatureForm()
     if request.method == "GET":
-        refused = _step_page(item, "sign", permissions.can_sign_participation(current_user, item))
+        refused = _step_page(item, step, allowed(current_user, item))
         if refused:
             return refused
         form.name.data = current_user.name
-        return render_template("contracts/vehicles/signing/sign.html", participation=item, vehicle=item.vehicle,
-                               form=form, signing=participation_signing(item))
-    require(permissions.can_sign_participation(current_user, item))
-    return _submit(item, form, services.sign_participation, "contracts/vehicles/signing/sign.html",
-                   "You signed {member}'s participating addendum to {number}. The consortium office countersigns "
-                   "it next.")
+        return render_template(template, participation=item, vehicle=item.vehicle, form=form,
+                               signing=participation_signing(item))
+    require(allowed(current_user, item))
+    return _submit(item, form, action, template, message)
+
+
+@bp.route("/participations/<int:participation_id>/sign", methods=["GET", "POST"])
+def sign(participation_id: int):
+    return _signature_step(participation_id, "sign", permissions.can_sign_participation, SignatureForm(),
+                           services.sign_participation, "contracts/vehicles/signing/sign.html",
+                           "You signed {member}'s participating addendum to {number}. The consortium office "
+                           "countersigns it next.")
 
 
 @bp.route("/participations/<int:participation_id>/approve", methods=["GET", "POST"])
 def countersign(participation_id: int):
-    item = _visible(participation_id)
-    form = CountersignForm()
-    if request.method == "GET":
-        refused = _step_page(item, "approve", permissions.can_countersign_participation(current_user, item))
-        if refused:
-            return refused
-        form.name.data = current_user.name
-        return render_template("contracts/vehicles/signing/countersign.html", participation=item,
-                               vehicle=item.vehicle, form=form, signing=participation_signing(item))
-    require(permissions.can_countersign_participation(current_user, item))
-    return _submit(item, form, services.countersign_participation, "contracts/vehicles/signing/countersign.html",
-                   "{member}'s participating addendum to {number} is countersigned and executed.")
+    return _signature_step(participation_id, "approve", permissions.can_countersign_participation, CountersignForm(),
+                           services.countersign_participation, "contracts/vehicles/signing/countersign.html",
+                           "{member}'s participating addendum to {number} is countersigned and executed.")
 
 
 @bp.route("/participations/<int:participation_id>/terms", methods=["GET", "POST"])
